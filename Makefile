@@ -1,0 +1,79 @@
+# ngx_http_session_module: build, run and test on Debian 12.
+#
+#   make run     build the module and serve the demo on 127.0.0.1:8080
+#   make test    build the module and run the Test::Nginx suite
+#
+# Both install what they need first (util/install-deps.sh).
+
+SHELL       := /bin/bash
+ROOT        := $(CURDIR)
+BUILD       := $(ROOT)/build
+NGINX_SRC   ?= /usr/share/nginx/src
+NGINX_BIN   ?= /usr/sbin/nginx
+MODULE      := $(BUILD)/nginx/objs/ngx_http_session_module.so
+SOURCES     := $(wildcard ngx_http_session_module/*.[ch]) config
+PROVE_JOBS  ?= 1
+TESTS       ?= t/
+
+export TEST_NGINX_BINARY ?= $(NGINX_BIN)
+export TEST_NGINX_SESSION_MODULE := $(MODULE)
+
+.PHONY: all deps module run test test-valgrind test-asan fuzz fuzz-ci \
+        bench soak lint clean
+
+all: module
+
+deps:
+	@util/install-deps.sh test
+
+module: $(MODULE)
+
+# Debian's nginx-dev ships the headers and configure scripts of the very
+# nginx it packages; a --with-compat module built against them loads
+# into /usr/sbin/nginx.
+$(BUILD)/nginx/Makefile: config
+	@util/install-deps.sh build
+	rm -rf $(BUILD)/nginx
+	mkdir -p $(BUILD)
+	cp -a $(NGINX_SRC) $(BUILD)/nginx
+	cd $(BUILD)/nginx && source ./conf_flags \
+	    && ./configure "$${NGX_CONF_FLAGS[@]}" \
+	       --with-cc-opt="-g -O2 -fPIC -Werror" \
+	       --add-dynamic-module=$(ROOT) >$(BUILD)/configure.log 2>&1 \
+	    || { tail -30 $(BUILD)/configure.log; exit 1; }
+
+$(MODULE): $(BUILD)/nginx/Makefile $(SOURCES)
+	$(MAKE) -C $(BUILD)/nginx -f objs/Makefile modules
+
+run: deps module
+	@util/run-demo.sh $(MODULE)
+
+test: deps module
+	@util/run-tests.sh $(TESTS)
+
+test-valgrind: deps module
+	@util/install-deps.sh valgrind
+	@util/run-tests.sh --valgrind $(TESTS)
+
+test-asan:
+	@util/install-deps.sh asan
+	@util/build-asan.sh
+	@util/run-tests.sh --asan $(TESTS)
+
+fuzz:
+	@util/install-deps.sh fuzz
+	@fuzz/run.sh $${FUZZ_SECONDS:-60}
+
+bench: deps module
+	@util/install-deps.sh bench
+	@bench/run.sh $(MODULE)
+
+soak: deps module
+	@util/install-deps.sh bench
+	@util/soak.sh $(MODULE) $${SOAK_SECONDS:-60}
+
+lint:
+	@util/lint.sh
+
+clean:
+	rm -rf $(BUILD) t/servroot*

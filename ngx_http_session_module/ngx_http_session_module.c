@@ -1,0 +1,313 @@
+
+/*
+ * Copyright (C) ngx_http_session_module authors
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+#include <sodium.h>
+#include <libxml/parser.h>
+
+#include "ngx_http_session_module.h"
+
+
+static ngx_int_t ngx_http_session_preconfiguration(ngx_conf_t *cf);
+static ngx_int_t ngx_http_session_postconfiguration(ngx_conf_t *cf);
+static void *ngx_http_session_create_main_conf(ngx_conf_t *cf);
+static void *ngx_http_session_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_session_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+static ngx_int_t ngx_http_session_init_process(ngx_cycle_t *cycle);
+static void ngx_http_session_exit_process(ngx_cycle_t *cycle);
+
+
+static ngx_command_t  ngx_http_session_commands[] = {
+
+    { ngx_string("session_zone"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
+      ngx_http_session_zone,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("session_track"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_session_track,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("session_key"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_session_key,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("session_create"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_set_complex_value_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_session_loc_conf_t, create),
+      NULL },
+
+    { ngx_string("session_end"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_set_complex_value_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_session_loc_conf_t, end),
+      NULL },
+
+    { ngx_string("session_type"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_session_type,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("session_account"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
+      ngx_http_session_account,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("session_var"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE2,
+      ngx_http_session_var,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("session_admin"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_set_complex_value_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_session_loc_conf_t, admin),
+      NULL },
+
+    { ngx_string("session_dump"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_session_endpoint,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("session_info"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
+      ngx_http_session_endpoint,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("session_list"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_session_endpoint,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("session_status"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_session_endpoint,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_session_module_ctx = {
+    ngx_http_session_preconfiguration,     /* preconfiguration */
+    ngx_http_session_postconfiguration,    /* postconfiguration */
+
+    ngx_http_session_create_main_conf,     /* create main configuration */
+    NULL,                                  /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    ngx_http_session_create_loc_conf,      /* create location configuration */
+    ngx_http_session_merge_loc_conf        /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_session_module = {
+    NGX_MODULE_V1,
+    &ngx_http_session_module_ctx,          /* module context */
+    ngx_http_session_commands,             /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    ngx_http_session_init_process,         /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    ngx_http_session_exit_process,         /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static ngx_int_t
+ngx_http_session_preconfiguration(ngx_conf_t *cf)
+{
+    if (sodium_init() < 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "session: libsodium failed to initialize");
+        return NGX_ERROR;
+    }
+
+    xmlInitParser();
+
+    return ngx_http_session_add_variables(cf);
+}
+
+
+static ngx_int_t
+ngx_http_session_postconfiguration(ngx_conf_t *cf)
+{
+    if (ngx_http_session_check_refs(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_session_track_init(cf);
+}
+
+
+static void *
+ngx_http_session_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_session_main_conf_t  *smcf;
+
+    smcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_session_main_conf_t));
+    if (smcf == NULL) {
+        return NULL;
+    }
+
+    if (ngx_array_init(&smcf->zones, cf->pool, 2,
+                       sizeof(ngx_http_session_zone_t *))
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
+    if (ngx_array_init(&smcf->types, cf->pool, 2, sizeof(ngx_str_t))
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
+    if (ngx_array_init(&smcf->refs, cf->pool, 4,
+                       sizeof(ngx_http_session_ref_t))
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
+    return smcf;
+}
+
+
+static void *
+ngx_http_session_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_session_loc_conf_t  *slcf;
+
+    slcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_session_loc_conf_t));
+    if (slcf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     slcf->endpoint = NULL;
+     *     slcf->instance = { 0, NULL };
+     */
+
+    slcf->track = NGX_CONF_UNSET_PTR;
+    slcf->keys = NGX_CONF_UNSET_PTR;
+    slcf->create = NGX_CONF_UNSET_PTR;
+    slcf->end = NGX_CONF_UNSET_PTR;
+    slcf->type = NGX_CONF_UNSET;
+    slcf->account_id = NGX_CONF_UNSET_PTR;
+    slcf->account_name = NGX_CONF_UNSET_PTR;
+    slcf->vars = NGX_CONF_UNSET_PTR;
+    slcf->admin = NGX_CONF_UNSET_PTR;
+
+    return slcf;
+}
+
+
+static char *
+ngx_http_session_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_http_session_loc_conf_t *prev = parent;
+    ngx_http_session_loc_conf_t *conf = child;
+
+    ngx_conf_merge_ptr_value(conf->track, prev->track, NULL);
+    ngx_conf_merge_ptr_value(conf->keys, prev->keys, NULL);
+    ngx_conf_merge_ptr_value(conf->create, prev->create, NULL);
+    ngx_conf_merge_ptr_value(conf->end, prev->end, NULL);
+    ngx_conf_merge_value(conf->type, prev->type, 0);
+    ngx_conf_merge_ptr_value(conf->vars, prev->vars, NULL);
+    ngx_conf_merge_ptr_value(conf->admin, prev->admin, NULL);
+
+    /* the account's id and name are one setting */
+    if (conf->account_id == NGX_CONF_UNSET_PTR) {
+        conf->account_id = prev->account_id;
+        conf->account_name = prev->account_name;
+    }
+
+    ngx_conf_merge_ptr_value(conf->account_id, NULL, NULL);
+    ngx_conf_merge_ptr_value(conf->account_name, NULL, NULL);
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_session_init_process(ngx_cycle_t *cycle)
+{
+    ngx_uint_t                     i;
+    ngx_http_session_zone_t      **zones;
+    ngx_http_session_main_conf_t  *smcf;
+
+    smcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_session_module);
+    if (smcf == NULL) {
+        return NGX_OK;
+    }
+
+    zones = smcf->zones.elts;
+
+    for (i = 0; i < smcf->zones.nelts; i++) {
+        if (ngx_http_session_init_worker_zone(cycle, zones[i]) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_session_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_uint_t                     i;
+    ngx_http_session_zone_t      **zones;
+    ngx_http_session_main_conf_t  *smcf;
+
+    smcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_session_module);
+    if (smcf == NULL) {
+        return;
+    }
+
+    zones = smcf->zones.elts;
+
+    for (i = 0; i < smcf->zones.nelts; i++) {
+        ngx_http_session_state_exit(cycle, zones[i]);
+    }
+}

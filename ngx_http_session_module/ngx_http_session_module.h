@@ -1,0 +1,439 @@
+
+/*
+ * Copyright (C) ngx_http_session_module authors
+ */
+
+
+#ifndef _NGX_HTTP_SESSION_MODULE_H_INCLUDED_
+#define _NGX_HTTP_SESSION_MODULE_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+
+/* bump whenever the layout of anything kept in the zone changes */
+#define NGX_HTTP_SESSION_FORMAT          1
+
+#define NGX_HTTP_SESSION_DIGEST_LEN      16
+#define NGX_HTTP_SESSION_SID_LEN         32
+#define NGX_HTTP_SESSION_KEY_LEN         16
+
+#define NGX_HTTP_SESSION_MAX_TYPES       16
+#define NGX_HTTP_SESSION_ZIMBRA_TYPES    6
+#define NGX_HTTP_SESSION_TYPE_LEN        31
+
+#define NGX_HTTP_SESSION_TOKEN_MAX       4096
+#define NGX_HTTP_SESSION_ID_MAX          64
+#define NGX_HTTP_SESSION_NAME_MAX        128
+#define NGX_HTTP_SESSION_VAR_NAME_MAX    32
+#define NGX_HTTP_SESSION_VAR_VALUE_MAX   255
+#define NGX_HTTP_SESSION_VARS_MAX        8
+#define NGX_HTTP_SESSION_VARS_SIZE       512
+
+/* session node flags */
+#define NGX_HTTP_SESSION_ENDED           0x01
+
+/* why a session left the zone */
+#define NGX_HTTP_SESSION_GONE_EXPIRED    1
+#define NGX_HTTP_SESSION_GONE_EVICTED    2
+#define NGX_HTTP_SESSION_GONE_ENDED      3
+#define NGX_HTTP_SESSION_GONE_REPLACED   4
+
+/* walk orders of ngx_http_session_read() */
+#define NGX_HTTP_SESSION_WALK_TREE       1
+#define NGX_HTTP_SESSION_WALK_TYPE       2
+#define NGX_HTTP_SESSION_WALK_ACCOUNT    3
+
+#define NGX_HTTP_SESSION_BATCH           512
+#define NGX_HTTP_SESSION_ARENA           (256 * 1024)
+
+
+typedef struct ngx_http_session_account_s  ngx_http_session_account_t;
+
+
+/*
+ * A session: laid over ngx_rbtree_node_t from its "color" field on, so
+ * the whole allocation is 32 + 96 = 128 bytes, one slab slot.
+ * The token is never kept: the tree key is the first 8 bytes of its
+ * keyed digest, "digest" holds the other 8.
+ */
+
+typedef struct {
+    u_char                       color;
+    u_char                       type;
+    u_char                       flags;
+    u_char                       addr_len;
+    uint32_t                     requests;
+    ngx_queue_t                  queue;
+    ngx_http_session_account_t  *account;
+    u_char                      *vars;
+    int64_t                      created;
+    int64_t                      last;
+    int64_t                      logout;
+    u_char                       addr[16];
+    u_char                       digest[8];
+    uint64_t                     seq;
+} ngx_http_session_node_t;
+
+
+/*
+ * An account of one session type, laid over ngx_rbtree_node_t as well.
+ * The tree key puts the type in the top byte, so the accounts of one
+ * type are adjacent; "sessions" is ordered by the sessions' seq, so a
+ * walk can resume after the last seq it saw.  The record with an empty
+ * id gathers the sessions that have no account yet.
+ */
+
+struct ngx_http_session_account_s {
+    u_char                       color;
+    u_char                       type;
+    u_char                       id_len;
+    u_char                       name_len;
+    uint32_t                     nsessions;
+    uint32_t                     nalloc;
+    uint32_t                     nactive;
+    ngx_http_session_node_t    **sessions;
+    u_char                       data[1];
+};
+
+
+typedef struct {
+    u_char                       len;
+    u_char                       name[NGX_HTTP_SESSION_TYPE_LEN];
+    uint64_t                     sessions;
+    uint64_t                     closed;
+    uint64_t                     accounts;
+} ngx_http_session_type_t;
+
+
+typedef struct {
+    ngx_uint_t                   format;     /* first: read before all */
+
+    ngx_rbtree_t                 session_tree;
+    ngx_rbtree_node_t            session_sentinel;
+    ngx_rbtree_t                 account_tree;
+    ngx_rbtree_node_t            account_sentinel;
+
+    ngx_queue_t                  lru;       /* open, most recent first */
+    ngx_queue_t                  closed;    /* logged out, kept a while */
+
+    u_char                       key[NGX_HTTP_SESSION_KEY_LEN];
+    uint64_t                     seq;
+
+    ngx_uint_t                   ntypes;
+    ngx_http_session_type_t      types[NGX_HTTP_SESSION_MAX_TYPES];
+
+    uint64_t                     sessions;
+    uint64_t                     closed_sessions;
+    uint64_t                     accounts;
+    uint64_t                     created;
+    uint64_t                     expired;
+    uint64_t                     evicted;
+    uint64_t                     ended;
+    uint64_t                     failed;
+
+    uint64_t                     lock_max_ns;
+    uint64_t                     lock_slow;
+
+    /* kept so an eviction inside an update cannot free what it updates */
+    ngx_http_session_node_t     *pinned_node;
+    ngx_http_session_account_t  *pinned_account;
+
+    int64_t                      nomem_logged;
+
+    /* state file bookkeeping */
+    uint64_t                     changes;
+    uint64_t                     saved_changes;
+    int64_t                      saved_at;
+    ngx_pid_t                    saving;
+} ngx_http_session_shctx_t;
+
+
+typedef struct {
+    ngx_http_session_shctx_t    *sh;
+    ngx_slab_pool_t             *shpool;
+    ngx_shm_zone_t              *shm_zone;
+    ngx_str_t                    name;
+    ngx_msec_t                   timeout;
+    ngx_msec_t                   keep_closed;
+    ngx_str_t                    state;
+    ngx_array_t                 *types;        /* custom names, config */
+    u_char                       type_map[NGX_HTTP_SESSION_MAX_TYPES];
+    ngx_event_t                  sweep;
+    ngx_event_t                  save;
+    ngx_msec_t                   token_logged;
+    ngx_msec_t                   value_logged;
+    ngx_uint_t                   loaded;
+    ngx_log_t                   *log;
+} ngx_http_session_zone_t;
+
+
+typedef struct {
+    ngx_str_t                    name;
+    ngx_http_complex_value_t     value;
+} ngx_http_session_var_conf_t;
+
+
+typedef ngx_int_t (*ngx_http_session_endpoint_pt)(ngx_http_request_t *r);
+
+
+typedef struct {
+    ngx_shm_zone_t              *track;
+    ngx_array_t                 *keys;
+    ngx_http_complex_value_t    *create;
+    ngx_http_complex_value_t    *end;
+    ngx_int_t                    type;
+    ngx_http_complex_value_t    *account_id;
+    ngx_http_complex_value_t    *account_name;
+    ngx_array_t                 *vars;
+    ngx_http_complex_value_t    *admin;
+
+    ngx_shm_zone_t              *endpoint;
+    ngx_str_t                    instance;
+} ngx_http_session_loc_conf_t;
+
+
+typedef struct {
+    ngx_array_t                  zones;       /* ngx_http_session_zone_t * */
+    ngx_array_t                  types;       /* ngx_str_t, custom names */
+    ngx_array_t                  refs;        /* ngx_http_session_ref_t */
+} ngx_http_session_main_conf_t;
+
+
+typedef struct {
+    ngx_shm_zone_t              *shm_zone;
+    ngx_str_t                   *file;
+    ngx_uint_t                   line;
+    const char                  *directive;
+} ngx_http_session_ref_t;
+
+
+/* what a request learned about its session, copied out of the zone */
+
+typedef struct {
+    ngx_http_session_zone_t     *zone;
+    u_char                       digest[NGX_HTTP_SESSION_DIGEST_LEN];
+
+    unsigned                     looked_up:1;
+    unsigned                     live:1;
+    unsigned                     created:1;
+    unsigned                     applied:1;
+    unsigned                     ended:1;
+
+    u_char                       type;
+    int64_t                      created_at;
+    int64_t                      last;
+    size_t                       id_len;
+    size_t                       name_len;
+    size_t                       vars_len;
+    u_char                       id[NGX_HTTP_SESSION_ID_MAX];
+    u_char                       name[NGX_HTTP_SESSION_NAME_MAX];
+    u_char                       vars[NGX_HTTP_SESSION_VARS_SIZE];
+} ngx_http_session_ctx_t;
+
+
+/* one session as copied by a batch read, formatted outside the lock */
+
+typedef struct {
+    u_char                       digest[NGX_HTTP_SESSION_DIGEST_LEN];
+    u_char                       type;
+    u_char                       ended;
+    u_char                       addr_len;
+    u_char                       addr[16];
+    uint32_t                     requests;
+    int64_t                      created;
+    int64_t                      last;
+    int64_t                      logout;
+    uint64_t                     seq;
+    ngx_str_t                    id;
+    ngx_str_t                    name;
+    ngx_str_t                    vars;
+} ngx_http_session_record_t;
+
+
+typedef struct {
+    ngx_uint_t                   walk;
+    /* WALK_TYPE: the type; WALK_TREE: 0 for all, or the type + 1 */
+    ngx_uint_t                   type;
+    ngx_str_t                    id;            /* WALK_ACCOUNT */
+    ngx_uint_t                   closed;        /* list logged-out too */
+
+    /* the resume point: the last record handed out */
+    unsigned                     started:1;
+    unsigned                     done:1;
+    u_char                       digest[NGX_HTTP_SESSION_DIGEST_LEN];
+    ngx_uint_t                   acct_type;
+    uint64_t                     acct_key;
+    u_char                       acct_id[NGX_HTTP_SESSION_ID_MAX];
+    size_t                       acct_id_len;
+    uint64_t                     seq;
+} ngx_http_session_cursor_t;
+
+
+typedef struct {
+    ngx_http_session_record_t   *records;
+    ngx_uint_t                   nrecords;
+    ngx_uint_t                   max;
+    u_char                      *arena;
+    size_t                       arena_size;
+} ngx_http_session_batch_t;
+
+
+typedef struct {
+    uint64_t                     sessions;
+    uint64_t                     accounts;
+} ngx_http_session_count_t;
+
+
+typedef struct {
+    size_t                       size;
+    size_t                       used;
+    size_t                       free;
+    uint64_t                     sessions;
+    uint64_t                     closed;
+    uint64_t                     accounts;
+    uint64_t                     created;
+    uint64_t                     expired;
+    uint64_t                     evicted;
+    uint64_t                     ended;
+    uint64_t                     failed;
+    uint64_t                     lock_max_ns;
+    uint64_t                     lock_slow;
+    ngx_msec_t                   timeout;
+    ngx_msec_t                   keep_closed;
+    ngx_uint_t                   ntypes;
+    ngx_http_session_type_t      types[NGX_HTTP_SESSION_MAX_TYPES];
+} ngx_http_session_stats_t;
+
+
+/* a session to bring into the zone, as ngx_http_session_import() takes */
+
+typedef struct {
+    u_char                       digest[NGX_HTTP_SESSION_DIGEST_LEN];
+    ngx_str_t                    type;
+    ngx_str_t                    id;
+    ngx_str_t                    name;
+    ngx_str_t                    vars;
+    u_char                       addr_len;
+    u_char                       addr[16];
+    uint32_t                     requests;
+    int64_t                      created;
+    int64_t                      last;
+    int64_t                      logout;
+} ngx_http_session_import_t;
+
+
+/* changes a request asks for once its response header is known */
+
+typedef struct {
+    ngx_str_t                    token;
+    ngx_str_t                    create;
+    ngx_uint_t                   end;
+    ngx_uint_t                   type;
+    ngx_str_t                    id;
+    ngx_str_t                    name;
+    ngx_uint_t                   nvars;
+    ngx_str_t                    var_names[NGX_HTTP_SESSION_VARS_MAX];
+    ngx_str_t                    var_values[NGX_HTTP_SESSION_VARS_MAX];
+    u_char                       addr_len;
+    u_char                       addr[16];
+    u_char                       create_digest[NGX_HTTP_SESSION_DIGEST_LEN];
+} ngx_http_session_update_t;
+
+
+extern ngx_module_t  ngx_http_session_module;
+
+extern ngx_str_t  ngx_http_session_zimbra_types[];
+
+
+/* ngx_http_session_conf.c */
+char *ngx_http_session_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_session_track(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_session_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_session_type(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_session_account(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_session_var(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_session_endpoint(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+ngx_int_t ngx_http_session_check_refs(ngx_conf_t *cf);
+
+/* ngx_http_session_shm.c */
+ngx_int_t ngx_http_session_init_zone(ngx_shm_zone_t *shm_zone, void *data);
+ngx_int_t ngx_http_session_init_worker_zone(ngx_cycle_t *cycle,
+    ngx_http_session_zone_t *zone);
+void ngx_http_session_lock(ngx_http_session_zone_t *zone);
+void ngx_http_session_unlock(ngx_http_session_zone_t *zone);
+int64_t ngx_http_session_now(void);
+ngx_int_t ngx_http_session_lookup(ngx_http_session_zone_t *zone,
+    u_char *digest, ngx_uint_t touch, u_char *addr, size_t addr_len,
+    ngx_http_session_ctx_t *ctx);
+ngx_int_t ngx_http_session_update(ngx_http_session_zone_t *zone,
+    ngx_http_session_update_t *up, ngx_http_session_ctx_t *ctx);
+ngx_int_t ngx_http_session_import(ngx_http_session_zone_t *zone,
+    ngx_http_session_import_t *im);
+void ngx_http_session_import_done(ngx_http_session_zone_t *zone);
+ngx_int_t ngx_http_session_read(ngx_http_session_zone_t *zone,
+    ngx_http_session_cursor_t *cur, ngx_http_session_batch_t *batch);
+ngx_int_t ngx_http_session_batch_init(ngx_pool_t *pool,
+    ngx_http_session_batch_t *batch, ngx_uint_t max);
+void ngx_http_session_counts(ngx_http_session_zone_t *zone,
+    ngx_http_session_count_t *counts);
+void ngx_http_session_stats(ngx_http_session_zone_t *zone,
+    ngx_http_session_stats_t *st);
+ngx_uint_t ngx_http_session_expire(ngx_http_session_zone_t *zone,
+    ngx_uint_t max, int64_t now);
+ngx_int_t ngx_http_session_type_index(ngx_http_session_zone_t *zone,
+    ngx_str_t *name);
+
+/* ngx_http_session_util.c */
+void ngx_http_session_digest(ngx_http_session_zone_t *zone, u_char *token,
+    size_t len, u_char *digest);
+uint64_t ngx_http_session_hash(ngx_http_session_zone_t *zone, u_char *data,
+    size_t len);
+u_char *ngx_http_session_sid(u_char *p, u_char *digest);
+ngx_int_t ngx_http_session_parse_sid(u_char *sid, size_t len, u_char *digest);
+ngx_int_t ngx_http_session_valid_token(ngx_str_t *token);
+ngx_int_t ngx_http_session_flag(ngx_str_t *value);
+u_char *ngx_http_session_addr_text(u_char *p, u_char *addr, size_t len);
+ngx_int_t ngx_http_session_addr_parse(ngx_str_t *text, u_char *addr,
+    size_t *len);
+ngx_int_t ngx_http_session_var_get(u_char *vars, size_t len,
+    ngx_str_t *name, ngx_str_t *value);
+u_char *ngx_http_session_var_next(u_char *p, u_char *last,
+    ngx_str_t *name, ngx_str_t *value);
+u_char *ngx_http_session_time_iso(u_char *p, int64_t ms);
+ngx_int_t ngx_http_session_caller(ngx_http_request_t *r, ngx_str_t *token);
+ngx_int_t ngx_http_session_is_admin(ngx_http_request_t *r);
+
+/* ngx_http_session_escape.c */
+size_t ngx_http_session_escape_xml_len(u_char *src, size_t size);
+u_char *ngx_http_session_escape_xml(u_char *dst, u_char *src, size_t size);
+size_t ngx_http_session_escape_json_len(u_char *src, size_t size);
+u_char *ngx_http_session_escape_json(u_char *dst, u_char *src, size_t size);
+
+/* ngx_http_session_track.c */
+ngx_int_t ngx_http_session_track_init(ngx_conf_t *cf);
+ngx_http_session_ctx_t *ngx_http_session_get_ctx(ngx_http_request_t *r);
+ngx_http_session_ctx_t *ngx_http_session_find(ngx_http_request_t *r);
+
+/* ngx_http_session_state.c */
+ngx_int_t ngx_http_session_state_load(ngx_http_session_zone_t *zone);
+ngx_int_t ngx_http_session_state_init_worker(ngx_cycle_t *cycle,
+    ngx_http_session_zone_t *zone);
+void ngx_http_session_state_exit(ngx_cycle_t *cycle,
+    ngx_http_session_zone_t *zone);
+
+/* the endpoints */
+ngx_int_t ngx_http_session_zimbra_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_session_hornbill_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_session_commvault_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_session_status_handler(ngx_http_request_t *r);
+
+/* ngx_http_session_variables.c */
+ngx_int_t ngx_http_session_add_variables(ngx_conf_t *cf);
+
+
+#endif /* _NGX_HTTP_SESSION_MODULE_H_INCLUDED_ */

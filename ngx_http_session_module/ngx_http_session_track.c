@@ -1,0 +1,439 @@
+
+/*
+ * Copyright (C) ngx_http_session_module authors
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_session_module.h"
+
+
+static ngx_int_t ngx_http_session_header_filter(ngx_http_request_t *r);
+static ngx_int_t ngx_http_session_prepare(ngx_http_request_t *r,
+    ngx_http_session_loc_conf_t *slcf, ngx_http_session_zone_t *zone,
+    ngx_http_session_ctx_t *ctx, ngx_http_session_update_t *up);
+static ngx_int_t ngx_http_session_value(ngx_http_request_t *r,
+    ngx_http_session_zone_t *zone, ngx_http_complex_value_t *cv,
+    size_t max, const char *what, ngx_str_t *value);
+static ngx_uint_t ngx_http_session_changes(ngx_http_session_ctx_t *ctx,
+    ngx_http_session_update_t *up);
+static void ngx_http_session_addr(ngx_http_request_t *r, u_char *addr,
+    u_char *len);
+static void ngx_http_session_cleanup(void *data);
+
+
+static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
+
+
+ngx_int_t
+ngx_http_session_track_init(ngx_conf_t *cf)
+{
+    ngx_http_next_header_filter = ngx_http_top_header_filter;
+    ngx_http_top_header_filter = ngx_http_session_header_filter;
+
+    return NGX_OK;
+}
+
+
+/*
+ * Creation, account, variables and logout are applied here, once the
+ * response header is known: $upstream_http_* and $upstream_cookie_*
+ * have their values, and add_header, which runs after this filter,
+ * already sees a session created by this very request.
+ */
+
+static ngx_int_t
+ngx_http_session_header_filter(ngx_http_request_t *r)
+{
+    ngx_int_t                     rc;
+    ngx_http_session_ctx_t       *ctx;
+    ngx_http_session_zone_t      *zone;
+    ngx_http_session_update_t     up;
+    ngx_http_session_loc_conf_t  *slcf;
+
+    if (r != r->main) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_session_module);
+
+    if (slcf->track == NULL) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    zone = slcf->track->data;
+
+    ctx = ngx_http_session_get_ctx(r);
+    if (ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ctx->applied) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    ctx->applied = 1;
+
+    rc = ngx_http_session_prepare(r, slcf, zone, ctx, &up);
+
+    if (rc == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    if (rc == NGX_OK) {
+        if (ngx_http_session_update(zone, &up, ctx) != NGX_OK
+            && ngx_current_msec - zone->value_logged > 10000)
+        {
+            zone->value_logged = ngx_current_msec;
+
+            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                          "session zone \"%V\" is full: a session was not "
+                          "created or updated; enlarge the zone",
+                          &zone->name);
+        }
+    }
+
+    return ngx_http_next_header_filter(r);
+}
+
+
+/*
+ * Evaluates the directives; NGX_DECLINED when nothing in the zone needs
+ * to change, so the request does not take the lock at all.
+ */
+
+static ngx_int_t
+ngx_http_session_prepare(ngx_http_request_t *r,
+    ngx_http_session_loc_conf_t *slcf, ngx_http_session_zone_t *zone,
+    ngx_http_session_ctx_t *ctx, ngx_http_session_update_t *up)
+{
+    ngx_int_t                     rc;
+    ngx_str_t                     value;
+    ngx_uint_t                    i;
+    ngx_http_session_var_conf_t  *var;
+
+    ngx_memzero(up, sizeof(ngx_http_session_update_t));
+
+    if (!ctx->looked_up) {
+        rc = ngx_http_session_caller(r, &up->token);
+
+        if (rc == NGX_ERROR) {
+            return NGX_ERROR;
+        }
+
+        if (rc == NGX_OK) {
+            ngx_http_session_digest(zone, up->token.data, up->token.len,
+                                    ctx->digest);
+
+        } else {
+            ctx->looked_up = 1;
+        }
+    }
+
+    if (slcf->create) {
+        if (ngx_http_complex_value(r, slcf->create, &up->create) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        if (up->create.len) {
+            rc = ngx_http_session_valid_token(&up->create);
+
+            if (rc == NGX_OK) {
+                ngx_http_session_digest(zone, up->create.data,
+                                        up->create.len, up->create_digest);
+
+            } else {
+                if (rc == NGX_ERROR
+                    && ngx_current_msec - zone->token_logged > 10000)
+                {
+                    zone->token_logged = ngx_current_msec;
+                    ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                                  "session not created: the new token has "
+                                  "%uz bytes, tokens hold at most %d bytes "
+                                  "and no control bytes",
+                                  up->create.len, NGX_HTTP_SESSION_TOKEN_MAX);
+                }
+
+                up->create.len = 0;
+            }
+        }
+    }
+
+    if (slcf->end) {
+        if (ngx_http_complex_value(r, slcf->end, &value) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        up->end = ngx_http_session_flag(&value);
+    }
+
+    up->type = zone->type_map[slcf->type];
+
+    if (slcf->account_id) {
+        if (ngx_http_session_value(r, zone, slcf->account_id,
+                                   NGX_HTTP_SESSION_ID_MAX, "account id",
+                                   &up->id)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        if (up->id.len && slcf->account_name) {
+            if (ngx_http_session_value(r, zone, slcf->account_name,
+                                       NGX_HTTP_SESSION_NAME_MAX,
+                                       "account name", &up->name)
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+        }
+    }
+
+    if (slcf->vars) {
+        var = slcf->vars->elts;
+
+        for (i = 0; i < slcf->vars->nelts; i++) {
+            if (ngx_http_session_value(r, zone, &var[i].value,
+                                       NGX_HTTP_SESSION_VAR_VALUE_MAX,
+                                       "variable", &value)
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+
+            if (value.len == 0) {
+                continue;
+            }
+
+            up->var_names[up->nvars] = var[i].name;
+            up->var_values[up->nvars] = value;
+            up->nvars++;
+        }
+    }
+
+    ngx_http_session_addr(r, up->addr, &up->addr_len);
+
+    if (up->token.len || up->create.len) {
+        return NGX_OK;
+    }
+
+    if (!ctx->live) {
+        return NGX_DECLINED;
+    }
+
+    /* a variable looked the session up already: anything to change? */
+
+    return ngx_http_session_changes(ctx, up) ? NGX_OK : NGX_DECLINED;
+}
+
+
+/* a directive's value; an empty or too long one changes nothing */
+
+static ngx_int_t
+ngx_http_session_value(ngx_http_request_t *r, ngx_http_session_zone_t *zone,
+    ngx_http_complex_value_t *cv, size_t max, const char *what,
+    ngx_str_t *value)
+{
+    if (ngx_http_complex_value(r, cv, value) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (value->len <= max) {
+        return NGX_OK;
+    }
+
+    if (ngx_current_msec - zone->value_logged > 10000) {
+        zone->value_logged = ngx_current_msec;
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "session %s of %uz bytes not stored: "
+                      "the limit is %uz bytes", what, value->len, max);
+    }
+
+    value->len = 0;
+
+    return NGX_OK;
+}
+
+
+static ngx_uint_t
+ngx_http_session_changes(ngx_http_session_ctx_t *ctx,
+    ngx_http_session_update_t *up)
+{
+    ngx_str_t   value;
+    ngx_uint_t  i;
+
+    if (up->end) {
+        return 1;
+    }
+
+    if (up->id.len
+        && (up->id.len != ctx->id_len
+            || ngx_memcmp(up->id.data, ctx->id, ctx->id_len) != 0
+            || (up->name.len
+                && (up->name.len != ctx->name_len
+                    || ngx_memcmp(up->name.data, ctx->name, ctx->name_len)
+                       != 0))))
+    {
+        return 1;
+    }
+
+    for (i = 0; i < up->nvars; i++) {
+        if (ngx_http_session_var_get(ctx->vars, ctx->vars_len,
+                                     &up->var_names[i], &value)
+            != NGX_OK
+            || value.len != up->var_values[i].len
+            || ngx_memcmp(value.data, up->var_values[i].data, value.len)
+               != 0)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+static void
+ngx_http_session_addr(ngx_http_request_t *r, u_char *addr, u_char *len)
+{
+    struct sockaddr_in   *sin;
+#if (NGX_HAVE_INET6)
+    struct sockaddr_in6  *sin6;
+#endif
+
+    switch (r->connection->sockaddr->sa_family) {
+
+    case AF_INET:
+        sin = (struct sockaddr_in *) r->connection->sockaddr;
+        ngx_memcpy(addr, &sin->sin_addr, 4);
+        *len = 4;
+        break;
+
+#if (NGX_HAVE_INET6)
+    case AF_INET6:
+        sin6 = (struct sockaddr_in6 *) r->connection->sockaddr;
+        ngx_memcpy(addr, &sin6->sin6_addr, 16);
+        *len = 16;
+        break;
+#endif
+
+    default:
+        *len = 0;
+    }
+}
+
+
+/*
+ * The request's session, looked up at most once: by the first variable
+ * that needs it, or by the header filter.
+ */
+
+ngx_http_session_ctx_t *
+ngx_http_session_find(ngx_http_request_t *r)
+{
+    ngx_int_t                     rc;
+    ngx_str_t                     token;
+    ngx_http_session_ctx_t       *ctx;
+    ngx_http_session_zone_t      *zone;
+    ngx_http_session_loc_conf_t  *slcf;
+    u_char                        addr[16], addr_len;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_session_module);
+
+    if (slcf->track == NULL) {
+        return NULL;
+    }
+
+    zone = slcf->track->data;
+
+    ctx = ngx_http_session_get_ctx(r->main);
+    if (ctx == NULL) {
+        return NULL;
+    }
+
+    if (ctx->looked_up) {
+        return ctx;
+    }
+
+    ctx->looked_up = 1;
+
+    rc = ngx_http_session_caller(r, &token);
+    if (rc != NGX_OK) {
+        return ctx;
+    }
+
+    ngx_http_session_digest(zone, token.data, token.len, ctx->digest);
+    ngx_http_session_addr(r, addr, &addr_len);
+
+    ctx->live = (ngx_http_session_lookup(zone, ctx->digest, r == r->main,
+                                         addr, addr_len, ctx)
+                 == NGX_OK);
+
+    return ctx;
+}
+
+
+/*
+ * The module context does not survive an internal redirect, but a pool
+ * cleanup does: finding the context again keeps a request from being
+ * counted twice.
+ */
+
+ngx_http_session_ctx_t *
+ngx_http_session_get_ctx(ngx_http_request_t *r)
+{
+    ngx_pool_cleanup_t           *cln;
+    ngx_http_session_ctx_t       *ctx;
+    ngx_http_session_zone_t      *zone;
+    ngx_http_session_loc_conf_t  *slcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_session_module);
+    zone = slcf->track ? slcf->track->data : NULL;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_session_module);
+
+    if (ctx == NULL) {
+        for (cln = r->pool->cleanup; cln; cln = cln->next) {
+            if (cln->handler == ngx_http_session_cleanup) {
+                ctx = cln->data;
+                ngx_http_set_ctx(r, ctx, ngx_http_session_module);
+                break;
+            }
+        }
+    }
+
+    if (ctx == NULL) {
+        cln = ngx_pool_cleanup_add(r->pool, 0);
+        if (cln == NULL) {
+            return NULL;
+        }
+
+        ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_session_ctx_t));
+        if (ctx == NULL) {
+            return NULL;
+        }
+
+        cln->handler = ngx_http_session_cleanup;
+        cln->data = ctx;
+
+        ngx_http_set_ctx(r, ctx, ngx_http_session_module);
+    }
+
+    if (ctx->zone != zone) {
+        /* redirected into a location that tracks another zone */
+        ngx_memzero(ctx, offsetof(ngx_http_session_ctx_t, id));
+        ctx->zone = zone;
+    }
+
+    return ctx;
+}
+
+
+static void
+ngx_http_session_cleanup(void *data)
+{
+    /* nothing to free: the cleanup only marks the context */
+}
