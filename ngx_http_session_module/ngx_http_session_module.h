@@ -165,6 +165,7 @@ typedef struct {
     ngx_event_t                  save;
     ngx_msec_t                   token_logged;
     ngx_msec_t                   value_logged;
+    ngx_msec_t                   full_logged;
     ngx_uint_t                   loaded;
     ngx_log_t                   *log;
 } ngx_http_session_zone_t;
@@ -340,6 +341,7 @@ typedef struct {
     u_char                       addr_len;
     u_char                       addr[16];
     u_char                       create_digest[NGX_HTTP_SESSION_DIGEST_LEN];
+    uint64_t                     evicted;     /* out: sessions evicted */
 } ngx_http_session_update_t;
 
 

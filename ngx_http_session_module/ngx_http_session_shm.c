@@ -1407,6 +1407,8 @@ ngx_http_session_update(ngx_http_session_zone_t *zone,
 
     ngx_http_session_lock(zone);
 
+    up->evicted = sh->evicted;
+
     (void) ngx_http_session_expire(zone, NGX_HTTP_SESSION_EXPIRE_PER_REQUEST,
                                    now);
 
@@ -1566,6 +1568,8 @@ ngx_http_session_update(ngx_http_session_zone_t *zone,
     ngx_http_session_snapshot(s, ctx);
 
 done:
+
+    up->evicted = sh->evicted - up->evicted;
 
     ngx_http_session_unlock(zone);
 

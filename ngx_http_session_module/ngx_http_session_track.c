@@ -84,15 +84,27 @@ ngx_http_session_header_filter(ngx_http_request_t *r)
     }
 
     if (rc == NGX_OK) {
-        if (ngx_http_session_update(zone, &up, ctx) != NGX_OK
-            && ngx_current_msec - zone->value_logged > 10000)
-        {
-            zone->value_logged = ngx_current_msec;
+        rc = ngx_http_session_update(zone, &up, ctx);
 
-            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                          "session zone \"%V\" is full: a session was not "
-                          "created or updated; enlarge the zone",
-                          &zone->name);
+        /* logged after the lock is released, at most every 10 s */
+
+        if ((rc != NGX_OK || up.evicted)
+            && ngx_current_msec - zone->full_logged > 10000)
+        {
+            zone->full_logged = ngx_current_msec;
+
+            if (rc != NGX_OK) {
+                ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                              "session zone \"%V\" is full: a session was "
+                              "not created or updated; enlarge the zone",
+                              &zone->name);
+
+            } else {
+                ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                              "session zone \"%V\" is full: evicted %uL "
+                              "least recently used session(s); enlarge "
+                              "the zone", &zone->name, up.evicted);
+            }
         }
     }
 

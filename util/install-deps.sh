@@ -62,7 +62,7 @@ build_deps() {
 
 test_deps() {
     build_deps
-    apt_install perl libjson-pp-perl curl
+    apt_install perl libjson-pp-perl libxml-libxml-perl curl
     if ! perl -MTest::Nginx::Socket -e1 2>/dev/null; then
         forky_source
         if [ -z "$apt_updated" ]; then

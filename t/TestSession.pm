@@ -1,0 +1,162 @@
+package t::TestSession;
+
+# Shared setup of the suite: loads the module into every block, runs
+# nginx with a master and two workers (the zone is shared memory: a
+# one-worker test cannot catch a cross-worker bug), spreads connections
+# over both workers with reuseport, and adds checks that read responses
+# with real parsers: XML::LibXML (libxml2) and JSON::PP.
+#
+# Extra block sections:
+#   --- xsd: FILE            validate each XML body's first element in the
+#                            schema's namespace against t/data/FILE
+#   --- xpath                lines "EXPR => VALUE" checked on each XML body
+#                            (prefixes: soap, z, za)
+#   --- json                 a Perl expression, true for each JSON body;
+#                            $_ is the decoded body
+#   --- json_prefix          the exact start of each body
+
+BEGIN {
+    $ENV{TEST_NGINX_REUSE_PORT} = 1;
+}
+
+use Test::Nginx::Socket -Base;
+use JSON::PP ();
+use XML::LibXML ();
+
+our @EXPORT = qw(decode_json_body session_module);
+
+use Cwd ();
+
+my $module = $ENV{TEST_NGINX_SESSION_MODULE}
+             || Cwd::abs_path('build/nginx/objs/ngx_http_session_module.so');
+
+-f $module
+    or die "no module at $module: run the suite with 'make test'\n";
+
+master_process_enabled(1);
+workers(2);
+log_level('info');
+no_root_location();
+
+sub session_module () {
+    return $module;
+}
+
+sub decode_json_body ($) {
+    return JSON::PP->new->utf8->allow_nonref->decode(shift);
+}
+
+add_block_preprocessor(sub {
+    my $block = shift;
+
+    my $main = $block->main_config // '';
+    if ($main !~ /load_module/) {
+        $block->set_value("main_config", "load_module $module;\n$main");
+    }
+
+    if (!defined $block->no_error_log && !defined $block->error_log
+        && !defined $block->must_die)
+    {
+        $block->set_value("no_error_log", "[alert]\n[crit]\n[emerg]\n");
+    }
+});
+
+my %ns = (
+    soap => 'http://www.w3.org/2003/05/soap-envelope',
+    z    => 'urn:zimbra',
+    za   => 'urn:zimbraAdmin',
+);
+
+add_response_body_check(sub {
+    my ($block, $body, $req_idx, $repeated_req_idx, $dry_run) = @_;
+    my $name = $block->name;
+
+    my $xsd = $block->xsd;
+    my $xpath = $block->xpath;
+    my $json = $block->json;
+    my $prefix = $block->json_prefix;
+
+    for my $v ($xsd, $xpath, $json, $prefix) {
+        if (ref $v eq 'ARRAY') {
+            $v = $v->[$req_idx];
+        }
+    }
+
+    return if !defined $xsd && !defined $xpath && !defined $json
+              && !defined $prefix;
+
+    SKIP: {
+        skip "$name - body checks skipped: $dry_run", 1 if $dry_run;
+
+        if (defined $prefix) {
+            $prefix =~ s/\n\z//;
+            is(substr($body, 0, length $prefix), $prefix,
+               "$name - body prefix (req $repeated_req_idx)");
+        }
+
+        if (defined $json) {
+            my $data = eval { decode_json_body($body) };
+            if (!defined $data && $@) {
+                fail("$name - JSON parses (req $repeated_req_idx): $@"
+                     . "body: $body");
+
+            } else {
+                local $_ = $data;
+                my $ok = eval $json;
+                ok($ok, "$name - JSON check (req $repeated_req_idx)")
+                    or diag("check: $json\nerror: $@\nbody: $body");
+            }
+        }
+
+        if (defined $xsd || defined $xpath) {
+            my $doc = eval { XML::LibXML->load_xml(string => $body,
+                                                   no_network => 1) };
+            if (!$doc) {
+                fail("$name - XML parses (req $repeated_req_idx): $@"
+                     . "body: $body");
+                return;
+            }
+
+            if (defined $xsd) {
+                $xsd =~ s/^\s+|\s+$//g;
+                my $schema = XML::LibXML::Schema->new(
+                                 location => "t/data/$xsd");
+                my ($tns) = (`grep -o 'targetNamespace="[^"]*"' t/data/$xsd`
+                             =~ /"([^"]*)"/);
+                my ($el) = $doc->getElementsByTagNameNS($tns, '*');
+                if (!$el) {
+                    fail("$name - no element in $tns (req "
+                         . "$repeated_req_idx)");
+
+                } else {
+                    my $part = XML::LibXML::Document->new('1.0', 'UTF-8');
+                    $part->setDocumentElement($el->cloneNode(1));
+                    eval { $schema->validate($part) };
+                    ok(!$@, "$name - valid against $xsd "
+                            . "(req $repeated_req_idx)")
+                        or diag("$@\nbody: $body");
+                }
+            }
+
+            if (defined $xpath) {
+                my $xc = XML::LibXML::XPathContext->new($doc);
+                $xc->registerNs($_, $ns{$_}) for keys %ns;
+
+                for my $line (split /\n/, $xpath) {
+                    next if $line !~ /\S/;
+                    my ($expr, $want) = split /\s*=>\s*/, $line, 2;
+                    $expr =~ s/^\s+//;
+                    $want //= '';
+                    $want =~ s/\s+$//;
+                    my $got = eval { $xc->findvalue($expr) };
+                    $got = "ERROR: $@" if $@;
+                    is("$got", $want, "$name - xpath $expr "
+                                      . "(req $repeated_req_idx)")
+                        or diag("body: $body");
+                }
+            }
+        }
+    }
+});
+
+1;
