@@ -88,6 +88,13 @@ static ngx_command_t  ngx_http_session_commands[] = {
       offsetof(ngx_http_session_loc_conf_t, admin),
       NULL },
 
+    { ngx_string("session_max_body_size"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_session_loc_conf_t, max_body_size),
+      NULL },
+
     { ngx_string("session_dump"),
       NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_http_session_endpoint,
@@ -237,6 +244,7 @@ ngx_http_session_create_loc_conf(ngx_conf_t *cf)
     slcf->account_name = NGX_CONF_UNSET_PTR;
     slcf->vars = NGX_CONF_UNSET_PTR;
     slcf->admin = NGX_CONF_UNSET_PTR;
+    slcf->max_body_size = NGX_CONF_UNSET_SIZE;
 
     return slcf;
 }
@@ -255,6 +263,8 @@ ngx_http_session_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_value(conf->type, prev->type, 0);
     ngx_conf_merge_ptr_value(conf->vars, prev->vars, NULL);
     ngx_conf_merge_ptr_value(conf->admin, prev->admin, NULL);
+    ngx_conf_merge_size_value(conf->max_body_size, prev->max_body_size,
+                              64 * 1024);
 
     /* the account's id and name are one setting */
     if (conf->account_id == NGX_CONF_UNSET_PTR) {

@@ -14,7 +14,7 @@
 
 
 /* bump whenever the layout of anything kept in the zone changes */
-#define NGX_HTTP_SESSION_FORMAT          1
+#define NGX_HTTP_SESSION_FORMAT          2
 
 #define NGX_HTTP_SESSION_DIGEST_LEN      16
 #define NGX_HTTP_SESSION_SID_LEN         32
@@ -82,8 +82,8 @@ typedef struct {
  * An account of one session type, laid over ngx_rbtree_node_t as well.
  * The tree key puts the type in the top byte, so the accounts of one
  * type are adjacent; "sessions" is ordered by the sessions' seq, so a
- * walk can resume after the last seq it saw.  The record with an empty
- * id gathers the sessions that have no account yet.
+ * walk can resume after the last seq it saw.  Sessions without an
+ * account belong to no record.
  */
 
 struct ngx_http_session_account_s {
@@ -105,6 +105,7 @@ typedef struct {
     uint64_t                     sessions;
     uint64_t                     closed;
     uint64_t                     accounts;
+    uint64_t                     anonymous;  /* open and closed */
 } ngx_http_session_type_t;
 
 
@@ -193,6 +194,7 @@ typedef struct {
 
     ngx_shm_zone_t              *endpoint;
     ngx_str_t                    instance;
+    size_t                       max_body_size;
 } ngx_http_session_loc_conf_t;
 
 
@@ -211,9 +213,13 @@ typedef struct {
 } ngx_http_session_ref_t;
 
 
+typedef struct ngx_http_session_stream_s  ngx_http_session_stream_t;
+
+
 /* what a request learned about its session, copied out of the zone */
 
 typedef struct {
+    ngx_http_session_stream_t   *stream;
     ngx_http_session_zone_t     *zone;
     u_char                       digest[NGX_HTTP_SESSION_DIGEST_LEN];
 
@@ -259,7 +265,8 @@ typedef struct {
     /* WALK_TYPE: the type; WALK_TREE: 0 for all, or the type + 1 */
     ngx_uint_t                   type;
     ngx_str_t                    id;            /* WALK_ACCOUNT */
-    ngx_uint_t                   closed;        /* list logged-out too */
+    unsigned                     closed:1;      /* list logged-out too */
+    unsigned                     anonymous:1;   /* WALK_TREE: no account */
 
     /* the resume point: the last record handed out */
     unsigned                     started:1;
@@ -307,6 +314,37 @@ typedef struct {
     ngx_uint_t                   ntypes;
     ngx_http_session_type_t      types[NGX_HTTP_SESSION_MAX_TYPES];
 } ngx_http_session_stats_t;
+
+
+/*
+ * An endpoint's answer: "produce" writes the next part of it (for a
+ * listing, one batch copied out of the zone) and returns NGX_DONE after
+ * the last part; the stream sends each part and asks for the next once
+ * the client has taken it.
+ */
+
+typedef ngx_int_t (*ngx_http_session_produce_pt)(ngx_http_request_t *r,
+    ngx_http_session_stream_t *st);
+
+struct ngx_http_session_stream_s {
+    ngx_http_request_t          *request;
+    ngx_http_session_zone_t     *zone;
+    ngx_http_session_produce_pt  produce;
+    void                        *data;         /* the dialect's state */
+
+    ngx_http_session_cursor_t    cursor;
+    ngx_http_session_batch_t     batch;
+
+    ngx_chain_t                 *out;
+    ngx_chain_t                **last_out;
+    ngx_chain_t                 *free;
+    ngx_chain_t                 *busy;
+    ngx_buf_t                   *buf;
+    ngx_chain_t                 *buf_cl;
+
+    unsigned                     done:1;
+    unsigned                     error:1;
+};
 
 
 /* a session to bring into the zone, as ngx_http_session_import() takes */
@@ -379,6 +417,8 @@ ngx_int_t ngx_http_session_import(ngx_http_session_zone_t *zone,
 void ngx_http_session_import_done(ngx_http_session_zone_t *zone);
 ngx_int_t ngx_http_session_read(ngx_http_session_zone_t *zone,
     ngx_http_session_cursor_t *cur, ngx_http_session_batch_t *batch);
+ngx_int_t ngx_http_session_read_one(ngx_http_session_zone_t *zone,
+    u_char *digest, ngx_http_session_batch_t *batch);
 ngx_int_t ngx_http_session_batch_init(ngx_pool_t *pool,
     ngx_http_session_batch_t *batch, ngx_uint_t max);
 void ngx_http_session_counts(ngx_http_session_zone_t *zone,
@@ -399,6 +439,7 @@ u_char *ngx_http_session_sid(u_char *p, u_char *digest);
 ngx_int_t ngx_http_session_parse_sid(u_char *sid, size_t len, u_char *digest);
 ngx_int_t ngx_http_session_valid_token(ngx_str_t *token);
 ngx_int_t ngx_http_session_flag(ngx_str_t *value);
+ngx_int_t ngx_http_session_is_number(ngx_str_t *value);
 u_char *ngx_http_session_addr_text(u_char *p, u_char *addr, size_t len);
 ngx_int_t ngx_http_session_addr_parse(ngx_str_t *text, u_char *addr,
     size_t *len);
@@ -409,6 +450,7 @@ u_char *ngx_http_session_var_next(u_char *p, u_char *last,
 u_char *ngx_http_session_time_iso(u_char *p, int64_t ms);
 ngx_int_t ngx_http_session_caller(ngx_http_request_t *r, ngx_str_t *token);
 ngx_int_t ngx_http_session_is_admin(ngx_http_request_t *r);
+ngx_http_session_zone_t *ngx_http_session_loc_zone(ngx_http_request_t *r);
 
 /* ngx_http_session_escape.c */
 size_t ngx_http_session_escape_xml_len(u_char *src, size_t size);
@@ -420,6 +462,48 @@ u_char *ngx_http_session_escape_json(u_char *dst, u_char *src, size_t size);
 ngx_int_t ngx_http_session_track_init(ngx_conf_t *cf);
 ngx_http_session_ctx_t *ngx_http_session_get_ctx(ngx_http_request_t *r);
 ngx_http_session_ctx_t *ngx_http_session_find(ngx_http_request_t *r);
+ngx_http_session_ctx_t *ngx_http_session_authenticate(ngx_http_request_t *r,
+    ngx_str_t *token);
+
+/* ngx_http_session_stream.c */
+ngx_http_session_stream_t *ngx_http_session_stream_create(
+    ngx_http_request_t *r, ngx_http_session_zone_t *zone,
+    ngx_http_session_produce_pt produce);
+ngx_int_t ngx_http_session_stream_batch(ngx_http_session_stream_t *st);
+u_char *ngx_http_session_stream_reserve(ngx_http_session_stream_t *st,
+    size_t size);
+void ngx_http_session_stream_add(ngx_http_session_stream_t *st,
+    u_char *data, size_t len);
+void ngx_http_session_stream_xml(ngx_http_session_stream_t *st,
+    ngx_str_t *s);
+void ngx_http_session_stream_json(ngx_http_session_stream_t *st,
+    ngx_str_t *s);
+void ngx_http_session_stream_sid(ngx_http_session_stream_t *st,
+    u_char *digest);
+void ngx_http_session_stream_printf(ngx_http_session_stream_t *st,
+    size_t max, const char *fmt, ...);
+ngx_int_t ngx_http_session_stream_start(ngx_http_request_t *r,
+    ngx_http_session_stream_t *st, ngx_uint_t status, ngx_str_t *type);
+ngx_int_t ngx_http_session_add_header(ngx_http_request_t *r,
+    ngx_str_t *name, ngx_str_t *value);
+ngx_int_t ngx_http_session_send(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *type, ngx_str_t *body);
+
+#define ngx_http_session_stream_str(st, s)                                  \
+    ngx_http_session_stream_add(st, (u_char *) s, sizeof(s) - 1)
+
+/* ngx_http_session_body.c */
+ngx_int_t ngx_http_session_read_body(ngx_http_request_t *r,
+    ngx_http_client_body_handler_pt handler);
+ngx_int_t ngx_http_session_body(ngx_http_request_t *r, ngx_str_t *body);
+void *ngx_http_session_parse_xml(ngx_http_request_t *r, ngx_str_t *body,
+    ngx_str_t *error);
+void *ngx_http_session_parse_json(ngx_http_request_t *r, ngx_str_t *body,
+    ngx_str_t *error);
+ngx_int_t ngx_http_session_bool(ngx_str_t *value);
+ngx_int_t ngx_http_session_arg(ngx_http_request_t *r, char *name,
+    ngx_str_t *value);
+ngx_int_t ngx_http_session_accepts_json(ngx_http_request_t *r);
 
 /* ngx_http_session_state.c */
 ngx_int_t ngx_http_session_state_load(ngx_http_session_zone_t *zone);

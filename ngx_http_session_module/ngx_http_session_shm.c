@@ -28,7 +28,7 @@
 
 /* accounts of one type share the top byte of the tree key */
 #define NGX_HTTP_SESSION_TYPE_SHIFT           56
-#define NGX_HTTP_SESSION_ANON_KEY             0x00ffffffffffffffULL
+#define NGX_HTTP_SESSION_TYPE_KEYS            0x00ffffffffffffffULL
 
 
 #define ngx_http_session_node(n)                                             \
@@ -98,6 +98,10 @@ static void ngx_http_session_snapshot(ngx_http_session_node_t *s,
     ngx_http_session_ctx_t *ctx);
 static ngx_int_t ngx_http_session_copy_record(ngx_http_session_node_t *s,
     ngx_http_session_batch_t *batch, u_char **arena);
+static ngx_http_session_account_t *ngx_http_session_walk_account(
+    ngx_http_session_zone_t *zone, ngx_http_session_cursor_t *cur);
+static void ngx_http_session_walk_next(ngx_http_session_zone_t *zone,
+    ngx_http_session_cursor_t *cur);
 
 
 ngx_str_t  ngx_http_session_zimbra_types[] = {
@@ -720,13 +724,7 @@ ngx_http_session_account_key(ngx_http_session_zone_t *zone, ngx_uint_t type,
 {
     uint64_t  h;
 
-    if (len == 0) {
-        h = NGX_HTTP_SESSION_ANON_KEY;
-
-    } else {
-        /* below the anonymous key, so that record sorts last */
-        h = ngx_http_session_hash(zone, id, len) >> 9;
-    }
+    h = ngx_http_session_hash(zone, id, len) >> 8;
 
     return ((uint64_t) type << NGX_HTTP_SESSION_TYPE_SHIFT) | h;
 }
@@ -906,10 +904,15 @@ ngx_http_session_attach(ngx_http_session_zone_t *zone,
     s->seq = ++sh->seq;
     s->account = acct;
 
+    if (acct == NULL) {
+        sh->types[s->type].anonymous++;
+        return;
+    }
+
     acct->sessions[acct->nsessions++] = s;
 
     if (!(s->flags & NGX_HTTP_SESSION_ENDED)) {
-        if (acct->nactive++ == 0 && acct->id_len) {
+        if (acct->nactive++ == 0) {
             sh->types[acct->type].accounts++;
             sh->accounts++;
         }
@@ -929,6 +932,7 @@ ngx_http_session_detach(ngx_http_session_zone_t *zone,
     acct = s->account;
 
     if (acct == NULL) {
+        sh->types[s->type].anonymous--;
         return;
     }
 
@@ -961,7 +965,7 @@ ngx_http_session_detach(ngx_http_session_zone_t *zone,
     }
 
     if (!(s->flags & NGX_HTTP_SESSION_ENDED)) {
-        if (--acct->nactive == 0 && acct->id_len) {
+        if (--acct->nactive == 0) {
             sh->types[acct->type].accounts--;
             sh->accounts--;
         }
@@ -1189,7 +1193,7 @@ ngx_http_session_close(ngx_http_session_zone_t *zone,
     sh = zone->sh;
     acct = s->account;
 
-    if (acct && --acct->nactive == 0 && acct->id_len) {
+    if (acct && --acct->nactive == 0) {
         sh->types[acct->type].accounts--;
         sh->accounts--;
     }
@@ -1281,29 +1285,39 @@ ngx_http_session_insert(ngx_http_session_zone_t *zone, u_char *digest,
     s->created = created;
     s->last = created;
 
-    /* unlinked yet, so no eviction can reach it; the account can be */
+    /*
+     * Sessions without an account are in no account's array: one array
+     * for all of them would cost a large memmove under the lock on every
+     * expiry.  Walks find them in the session tree instead.
+     */
 
-    acct = ngx_http_session_get_account(zone, type, id, name);
+    acct = NULL;
 
-    if (acct == NULL) {
-        ngx_slab_free_locked(zone->shpool, node);
-        return NULL;
-    }
+    if (id->len) {
+        /* unlinked yet, so no eviction can reach it; the account can be */
 
-    sh->pinned_account = acct;
+        acct = ngx_http_session_get_account(zone, type, id, name);
 
-    if (ngx_http_session_reserve(zone, acct) != NGX_OK) {
-        sh->pinned_account = NULL;
-
-        if (acct->nsessions == 0) {
-            ngx_http_session_free_account(zone, acct);
+        if (acct == NULL) {
+            ngx_slab_free_locked(zone->shpool, node);
+            return NULL;
         }
 
-        ngx_slab_free_locked(zone->shpool, node);
-        return NULL;
-    }
+        sh->pinned_account = acct;
 
-    sh->pinned_account = NULL;
+        if (ngx_http_session_reserve(zone, acct) != NGX_OK) {
+            sh->pinned_account = NULL;
+
+            if (acct->nsessions == 0) {
+                ngx_http_session_free_account(zone, acct);
+            }
+
+            ngx_slab_free_locked(zone->shpool, node);
+            return NULL;
+        }
+
+        sh->pinned_account = NULL;
+    }
 
     ngx_http_session_attach(zone, acct, s);
 
@@ -1512,7 +1526,8 @@ ngx_http_session_update(ngx_http_session_zone_t *zone,
     /* the account */
 
     if (up->id.len
-        && (s->account->id_len != up->id.len
+        && (s->account == NULL
+            || s->account->id_len != up->id.len
             || ngx_memcmp(s->account->data, up->id.data, up->id.len) != 0))
     {
         sh->pinned_node = s;
@@ -1725,10 +1740,16 @@ ngx_http_session_snapshot(ngx_http_session_node_t *s,
 
     acct = s->account;
 
-    ctx->id_len = acct->id_len;
-    ctx->name_len = acct->name_len;
-    ngx_memcpy(ctx->id, acct->data, acct->id_len);
-    ngx_memcpy(ctx->name, acct->data + acct->id_len, acct->name_len);
+    if (acct) {
+        ctx->id_len = acct->id_len;
+        ctx->name_len = acct->name_len;
+        ngx_memcpy(ctx->id, acct->data, acct->id_len);
+        ngx_memcpy(ctx->name, acct->data + acct->id_len, acct->name_len);
+
+    } else {
+        ctx->id_len = 0;
+        ctx->name_len = 0;
+    }
 
     if (s->vars) {
         ngx_memcpy(&len, s->vars, sizeof(uint16_t));
@@ -1947,6 +1968,12 @@ ngx_http_session_sort(ngx_queue_t *queue, ngx_uint_t closed)
 }
 
 
+/* the most a record can take from the arena */
+#define NGX_HTTP_SESSION_RECORD_ARENA                                        \
+    (NGX_HTTP_SESSION_ID_MAX + NGX_HTTP_SESSION_NAME_MAX                     \
+     + NGX_HTTP_SESSION_VARS_SIZE)
+
+
 ngx_int_t
 ngx_http_session_batch_init(ngx_pool_t *pool, ngx_http_session_batch_t *batch,
     ngx_uint_t max)
@@ -1956,23 +1983,19 @@ ngx_http_session_batch_init(ngx_pool_t *pool, ngx_http_session_batch_t *batch,
         return NGX_ERROR;
     }
 
-    batch->arena = ngx_palloc(pool, NGX_HTTP_SESSION_ARENA);
+    batch->arena_size = ngx_min(max * NGX_HTTP_SESSION_RECORD_ARENA,
+                                NGX_HTTP_SESSION_ARENA);
+
+    batch->arena = ngx_palloc(pool, batch->arena_size);
     if (batch->arena == NULL) {
         return NGX_ERROR;
     }
 
     batch->max = max;
     batch->nrecords = 0;
-    batch->arena_size = NGX_HTTP_SESSION_ARENA;
 
     return NGX_OK;
 }
-
-
-/* the most a record can take from the arena */
-#define NGX_HTTP_SESSION_RECORD_ARENA                                        \
-    (NGX_HTTP_SESSION_ID_MAX + NGX_HTTP_SESSION_NAME_MAX                     \
-     + NGX_HTTP_SESSION_VARS_SIZE)
 
 
 static ngx_int_t
@@ -2012,12 +2035,18 @@ ngx_http_session_copy_record(ngx_http_session_node_t *s,
     acct = s->account;
 
     rec->id.data = p;
-    rec->id.len = acct->id_len;
-    p = ngx_cpymem(p, acct->data, acct->id_len);
+    rec->id.len = 0;
+    rec->name.len = 0;
 
-    rec->name.data = p;
-    rec->name.len = acct->name_len;
-    p = ngx_cpymem(p, acct->data + acct->id_len, acct->name_len);
+    if (acct) {
+        rec->id.len = acct->id_len;
+        p = ngx_cpymem(p, acct->data, acct->id_len);
+
+        rec->name.len = acct->name_len;
+        p = ngx_cpymem(p, acct->data + acct->id_len, acct->name_len);
+    }
+
+    rec->name.data = rec->id.data + rec->id.len;
 
     rec->vars.data = p;
     rec->vars.len = 0;
@@ -2034,11 +2063,134 @@ ngx_http_session_copy_record(ngx_http_session_node_t *s,
 }
 
 
+static ngx_inline ngx_uint_t
+ngx_http_session_wanted(ngx_http_session_cursor_t *cur,
+    ngx_http_session_node_t *s)
+{
+    if ((s->flags & NGX_HTTP_SESSION_ENDED) && !cur->closed) {
+        return 0;
+    }
+
+    if (cur->walk != NGX_HTTP_SESSION_WALK_TREE) {
+        return 1;
+    }
+
+    if (cur->type && s->type != cur->type - 1) {
+        return 0;
+    }
+
+    return !cur->anonymous || s->account == NULL;
+}
+
+
+/*
+ * The account an account walk is in: the first at or after the cursor.
+ * If the cursor's own account is gone, the walk goes on with the next
+ * one from its first session.
+ */
+
+static ngx_http_session_account_t *
+ngx_http_session_walk_account(ngx_http_session_zone_t *zone,
+    ngx_http_session_cursor_t *cur)
+{
+    uint64_t                     key, last;
+    ngx_rbtree_node_t           *node;
+    ngx_http_session_account_t  *acct;
+
+    if (cur->walk == NGX_HTTP_SESSION_WALK_ACCOUNT) {
+
+        while (cur->acct_type < zone->sh->ntypes) {
+            key = ngx_http_session_account_key(zone, cur->acct_type,
+                                               cur->id.data, cur->id.len);
+            acct = ngx_http_session_find_account(zone, cur->acct_type,
+                                                 cur->id.data, cur->id.len,
+                                                 key);
+            if (acct) {
+                return acct;
+            }
+
+            cur->acct_type++;
+            cur->seq = 0;
+        }
+
+        return NULL;
+    }
+
+    /* WALK_TYPE */
+
+    if (!cur->started) {
+        cur->acct_key = (uint64_t) cur->type << NGX_HTTP_SESSION_TYPE_SHIFT;
+        cur->acct_id_len = 0;
+        cur->seq = 0;
+        cur->started = 1;
+    }
+
+    last = ((uint64_t) cur->type << NGX_HTTP_SESSION_TYPE_SHIFT)
+           | NGX_HTTP_SESSION_TYPE_KEYS;
+
+    node = ngx_http_session_account_after(zone->sh, cur->acct_key,
+                                          cur->acct_id, cur->acct_id_len, 1);
+
+    if (node == NULL || node->key > last) {
+        return NULL;
+    }
+
+    acct = ngx_http_session_account(node);
+
+    if (node->key != cur->acct_key
+        || ngx_memn2cmp(acct->data, cur->acct_id, acct->id_len,
+                        cur->acct_id_len)
+           != 0)
+    {
+        cur->acct_key = node->key;
+        cur->acct_id_len = acct->id_len;
+        ngx_memcpy(cur->acct_id, acct->data, acct->id_len);
+        cur->seq = 0;
+    }
+
+    return acct;
+}
+
+
+static void
+ngx_http_session_walk_next(ngx_http_session_zone_t *zone,
+    ngx_http_session_cursor_t *cur)
+{
+    ngx_rbtree_node_t           *node;
+    ngx_http_session_account_t  *acct;
+
+    cur->seq = 0;
+
+    if (cur->walk == NGX_HTTP_SESSION_WALK_ACCOUNT) {
+        cur->acct_type++;
+        return;
+    }
+
+    node = ngx_http_session_account_after(zone->sh, cur->acct_key,
+                                          cur->acct_id, cur->acct_id_len, 0);
+    if (node == NULL
+        || node->key > (((uint64_t) cur->type << NGX_HTTP_SESSION_TYPE_SHIFT)
+                        | NGX_HTTP_SESSION_TYPE_KEYS))
+    {
+        cur->done = 1;
+        return;
+    }
+
+    acct = ngx_http_session_account(node);
+
+    cur->acct_key = node->key;
+    cur->acct_id_len = acct->id_len;
+    ngx_memcpy(cur->acct_id, acct->data, acct->id_len);
+}
+
+
 /*
  * Copies the next batch of sessions in the cursor's order: the lock is
- * held for one bounded batch, and the cursor names the last session
- * handed out by its key, so the walk resumes correctly whatever expired
- * or was created meanwhile, and never hands out a session twice.
+ * held for one bounded batch (a bounded number of sessions visited, not
+ * only copied, so a filter that skips most of them cannot stretch it),
+ * and the cursor names the last session handed out by its key, so the
+ * walk resumes correctly whatever expired or was created meanwhile, and
+ * never hands out a session twice.
  */
 
 ngx_int_t
@@ -2047,42 +2199,36 @@ ngx_http_session_read(ngx_http_session_zone_t *zone,
 {
     u_char                      *arena;
     uint32_t                     lo, hi, mid;
-    uint64_t                     key, last_key;
-    ngx_uint_t                   visited, type, limit;
-    ngx_rbtree_node_t           *node, *sentinel;
+    ngx_uint_t                   visited, limit;
+    ngx_rbtree_node_t           *node;
     ngx_http_session_node_t     *s;
     ngx_http_session_shctx_t    *sh;
     ngx_http_session_account_t  *acct;
 
-    sh = zone->sh;
     batch->nrecords = 0;
-    arena = batch->arena;
-    visited = 0;
-    last_key = 0;
-    limit = batch->max * 4;
 
     if (cur->done) {
         return NGX_OK;
     }
 
+    sh = zone->sh;
+    arena = batch->arena;
+    visited = 0;
+    limit = batch->max * 4;
+
     ngx_http_session_lock(zone);
 
     if (cur->walk == NGX_HTTP_SESSION_WALK_TREE) {
 
-        sentinel = sh->session_tree.sentinel;
         node = ngx_http_session_node_after(sh, cur->digest, cur->started);
 
         while (node && visited++ < limit) {
             s = ngx_http_session_node(node);
 
-            if ((cur->closed || !(s->flags & NGX_HTTP_SESSION_ENDED))
-                && (cur->type == 0 || s->type == cur->type - 1))
+            if (ngx_http_session_wanted(cur, s)
+                && ngx_http_session_copy_record(s, batch, &arena) != NGX_OK)
             {
-                if (ngx_http_session_copy_record(s, batch, &arena)
-                    != NGX_OK)
-                {
-                    break;
-                }
+                break;
             }
 
             ngx_memcpy(cur->digest, &node->key, 8);
@@ -2096,77 +2242,18 @@ ngx_http_session_read(ngx_http_session_zone_t *zone,
             cur->done = 1;
         }
 
-        (void) sentinel;
-
         goto done;
     }
 
-    /* account walks: by type, or one account id across every type */
+    /* account walks: the accounts of a type, or one account id */
 
     for ( ;; ) {
 
-        if (cur->walk == NGX_HTTP_SESSION_WALK_TYPE) {
-            type = cur->type;
-            last_key = ((uint64_t) type << NGX_HTTP_SESSION_TYPE_SHIFT)
-                       | NGX_HTTP_SESSION_ANON_KEY;
+        acct = ngx_http_session_walk_account(zone, cur);
 
-            if (!cur->started) {
-                cur->acct_key = (uint64_t) type << NGX_HTTP_SESSION_TYPE_SHIFT;
-                cur->acct_id_len = 0;
-                cur->seq = 0;
-                cur->started = 1;
-                node = ngx_http_session_account_after(sh, cur->acct_key,
-                                                      cur->acct_id, 0, 1);
-
-            } else {
-                node = ngx_http_session_account_after(sh, cur->acct_key,
-                                                      cur->acct_id,
-                                                      cur->acct_id_len, 1);
-            }
-
-            if (node == NULL || node->key > last_key) {
-                cur->done = 1;
-                goto done;
-            }
-
-            acct = ngx_http_session_account(node);
-
-            if (node->key != cur->acct_key
-                || ngx_memn2cmp(acct->data, cur->acct_id, acct->id_len,
-                                cur->acct_id_len)
-                   != 0)
-            {
-                /* a new account: start at its first session */
-                cur->acct_key = node->key;
-                cur->acct_id_len = acct->id_len;
-                ngx_memcpy(cur->acct_id, acct->data, acct->id_len);
-                cur->seq = 0;
-            }
-
-        } else {
-            /* WALK_ACCOUNT: cur->acct_type goes through the types */
-
-            if (!cur->started) {
-                cur->acct_type = 0;
-                cur->seq = 0;
-                cur->started = 1;
-            }
-
-            if (cur->acct_type >= sh->ntypes) {
-                cur->done = 1;
-                goto done;
-            }
-
-            key = ngx_http_session_account_key(zone, cur->acct_type,
-                                               cur->id.data, cur->id.len);
-            acct = ngx_http_session_find_account(zone, cur->acct_type,
-                                                 cur->id.data, cur->id.len,
-                                                 key);
-            if (acct == NULL) {
-                cur->acct_type++;
-                cur->seq = 0;
-                continue;
-            }
+        if (acct == NULL) {
+            cur->done = 1;
+            goto done;
         }
 
         /* the first session after cur->seq */
@@ -2188,48 +2275,22 @@ ngx_http_session_read(ngx_http_session_zone_t *zone,
         for ( /* void */ ; lo < acct->nsessions; lo++) {
             s = acct->sessions[lo];
 
-            if (visited++ >= limit) {
+            if (visited++ == limit) {
                 goto done;
             }
 
-            if (cur->closed || !(s->flags & NGX_HTTP_SESSION_ENDED)) {
-                if (ngx_http_session_copy_record(s, batch, &arena) != NGX_OK) {
-                    goto done;
-                }
+            if (ngx_http_session_wanted(cur, s)
+                && ngx_http_session_copy_record(s, batch, &arena) != NGX_OK)
+            {
+                goto done;
             }
 
             cur->seq = s->seq;
         }
 
-        /* this account is done: on to the next one */
+        ngx_http_session_walk_next(zone, cur);
 
-        if (cur->walk == NGX_HTTP_SESSION_WALK_TYPE) {
-            if (ngx_http_session_acnode(acct)->key == last_key) {
-                cur->done = 1;
-                goto done;
-            }
-
-            /* the exclusive successor of the current account */
-            node = ngx_http_session_account_after(sh, cur->acct_key,
-                                                  cur->acct_id,
-                                                  cur->acct_id_len, 0);
-            if (node == NULL || node->key > last_key) {
-                cur->done = 1;
-                goto done;
-            }
-
-            acct = ngx_http_session_account(node);
-            cur->acct_key = node->key;
-            cur->acct_id_len = acct->id_len;
-            ngx_memcpy(cur->acct_id, acct->data, acct->id_len);
-            cur->seq = 0;
-
-        } else {
-            cur->acct_type++;
-            cur->seq = 0;
-        }
-
-        if (visited >= limit) {
+        if (cur->done) {
             goto done;
         }
     }
@@ -2239,6 +2300,37 @@ done:
     ngx_http_session_unlock(zone);
 
     return NGX_OK;
+}
+
+
+/* one session by its digest, open or logged out, not touched */
+
+ngx_int_t
+ngx_http_session_read_one(ngx_http_session_zone_t *zone, u_char *digest,
+    ngx_http_session_batch_t *batch)
+{
+    u_char                   *arena;
+    ngx_int_t                 rc;
+    ngx_http_session_node_t  *s;
+
+    batch->nrecords = 0;
+    arena = batch->arena;
+    rc = NGX_DECLINED;
+
+    ngx_http_session_lock(zone);
+
+    s = ngx_http_session_find_node(zone->sh, digest);
+
+    if (s
+        && ((s->flags & NGX_HTTP_SESSION_ENDED)
+            || s->last + (int64_t) zone->timeout > ngx_http_session_now()))
+    {
+        rc = ngx_http_session_copy_record(s, batch, &arena);
+    }
+
+    ngx_http_session_unlock(zone);
+
+    return rc;
 }
 
 

@@ -22,6 +22,8 @@ static ngx_uint_t ngx_http_session_changes(ngx_http_session_ctx_t *ctx,
     ngx_http_session_update_t *up);
 static void ngx_http_session_addr(ngx_http_request_t *r, u_char *addr,
     u_char *len);
+static void ngx_http_session_lookup_token(ngx_http_request_t *r,
+    ngx_http_session_ctx_t *ctx, ngx_str_t *token);
 static void ngx_http_session_cleanup(void *data);
 
 
@@ -340,29 +342,19 @@ ngx_http_session_addr(ngx_http_request_t *r, u_char *addr, u_char *len)
 
 /*
  * The request's session, looked up at most once: by the first variable
- * that needs it, or by the header filter.
+ * that needs it, by the header filter, or by an endpoint.
  */
 
 ngx_http_session_ctx_t *
 ngx_http_session_find(ngx_http_request_t *r)
 {
-    ngx_int_t                     rc;
-    ngx_str_t                     token;
-    ngx_http_session_ctx_t       *ctx;
-    ngx_http_session_zone_t      *zone;
-    ngx_http_session_loc_conf_t  *slcf;
-    u_char                        addr[16], addr_len;
-
-    slcf = ngx_http_get_module_loc_conf(r, ngx_http_session_module);
-
-    if (slcf->track == NULL) {
-        return NULL;
-    }
-
-    zone = slcf->track->data;
+    ngx_int_t                rc;
+    ngx_str_t                token;
+    ngx_http_session_ctx_t  *ctx;
 
     ctx = ngx_http_session_get_ctx(r->main);
-    if (ctx == NULL) {
+
+    if (ctx == NULL || ctx->zone == NULL) {
         return NULL;
     }
 
@@ -370,21 +362,81 @@ ngx_http_session_find(ngx_http_request_t *r)
         return ctx;
     }
 
+    rc = ngx_http_session_caller(r, &token);
+
+    if (rc == NGX_ERROR) {
+        return NULL;
+    }
+
     ctx->looked_up = 1;
 
-    rc = ngx_http_session_caller(r, &token);
     if (rc != NGX_OK) {
         return ctx;
     }
 
-    ngx_http_session_digest(zone, token.data, token.len, ctx->digest);
-    ngx_http_session_addr(r, addr, &addr_len);
-
-    ctx->live = (ngx_http_session_lookup(zone, ctx->digest, r == r->main,
-                                         addr, addr_len, ctx)
-                 == NGX_OK);
+    ngx_http_session_lookup_token(r, ctx, &token);
 
     return ctx;
+}
+
+
+/*
+ * An endpoint's caller: the token a request body names (Zimbra's SOAP
+ * header) takes precedence over the location's session_key.
+ */
+
+ngx_http_session_ctx_t *
+ngx_http_session_authenticate(ngx_http_request_t *r, ngx_str_t *token)
+{
+    ngx_str_t                t;
+    ngx_http_session_ctx_t  *ctx;
+
+    if (token == NULL || token->len == 0) {
+        return ngx_http_session_find(r);
+    }
+
+    ctx = ngx_http_session_get_ctx(r->main);
+
+    if (ctx == NULL || ctx->zone == NULL) {
+        return NULL;
+    }
+
+    t = *token;
+
+    ctx->looked_up = 1;
+    ctx->live = 0;
+
+    if (ngx_http_session_valid_token(&t) != NGX_OK) {
+        return ctx;
+    }
+
+    ngx_http_session_lookup_token(r, ctx, &t);
+
+    return ctx;
+}
+
+
+/* only tracked locations count a request as activity of its session */
+
+static void
+ngx_http_session_lookup_token(ngx_http_request_t *r,
+    ngx_http_session_ctx_t *ctx, ngx_str_t *token)
+{
+    u_char                        addr[16], addr_len;
+    ngx_uint_t                    touch;
+    ngx_http_session_loc_conf_t  *slcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_session_module);
+
+    ngx_http_session_digest(ctx->zone, token->data, token->len, ctx->digest);
+    ngx_http_session_addr(r, addr, &addr_len);
+
+    touch = (r == r->main && slcf->track != NULL);
+
+    ctx->live = (ngx_http_session_lookup(ctx->zone, ctx->digest, touch,
+                                         addr, addr_len, ctx)
+                 == NGX_OK);
+    ctx->looked_up = 1;
 }
 
 
@@ -397,13 +449,11 @@ ngx_http_session_find(ngx_http_request_t *r)
 ngx_http_session_ctx_t *
 ngx_http_session_get_ctx(ngx_http_request_t *r)
 {
-    ngx_pool_cleanup_t           *cln;
-    ngx_http_session_ctx_t       *ctx;
-    ngx_http_session_zone_t      *zone;
-    ngx_http_session_loc_conf_t  *slcf;
+    ngx_pool_cleanup_t       *cln;
+    ngx_http_session_ctx_t   *ctx;
+    ngx_http_session_zone_t  *zone;
 
-    slcf = ngx_http_get_module_loc_conf(r, ngx_http_session_module);
-    zone = slcf->track ? slcf->track->data : NULL;
+    zone = ngx_http_session_loc_zone(r);
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_session_module);
 

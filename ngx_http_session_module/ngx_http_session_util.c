@@ -148,6 +148,29 @@ ngx_http_session_flag(ngx_str_t *value)
 }
 
 
+/* a decimal integer as JSON writes it: digits, no leading zero */
+
+ngx_int_t
+ngx_http_session_is_number(ngx_str_t *value)
+{
+    ngx_uint_t  i;
+
+    if (value->len == 0 || value->len > NGX_INT64_LEN - 2
+        || (value->data[0] == '0' && value->len > 1))
+    {
+        return 0;
+    }
+
+    for (i = 0; i < value->len; i++) {
+        if (value->data[i] < '0' || value->data[i] > '9') {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
 u_char *
 ngx_http_session_addr_text(u_char *p, u_char *addr, size_t len)
 {
@@ -311,9 +334,7 @@ ngx_http_session_caller(ngx_http_request_t *r, ngx_str_t *token)
         }
 
         if (rc == NGX_ERROR) {
-            zone = slcf->track ? slcf->track->data
-                               : (slcf->endpoint ? slcf->endpoint->data
-                                                 : NULL);
+            zone = ngx_http_session_loc_zone(r);
 
             if (zone && ngx_current_msec - zone->token_logged > 10000) {
                 zone->token_logged = ngx_current_msec;
@@ -346,4 +367,25 @@ ngx_http_session_is_admin(ngx_http_request_t *r)
     }
 
     return ngx_http_session_flag(&value);
+}
+
+
+/* the zone a location's session_key names sessions of */
+
+ngx_http_session_zone_t *
+ngx_http_session_loc_zone(ngx_http_request_t *r)
+{
+    ngx_http_session_loc_conf_t  *slcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_session_module);
+
+    if (slcf->track) {
+        return slcf->track->data;
+    }
+
+    if (slcf->endpoint) {
+        return slcf->endpoint->data;
+    }
+
+    return NULL;
 }
