@@ -289,9 +289,13 @@ typedef struct {
 } ngx_http_session_batch_t;
 
 
+/* one type's counters; "closed" and "anonymous" as in the type record */
+
 typedef struct {
     uint64_t                     sessions;
     uint64_t                     accounts;
+    uint64_t                     closed;
+    uint64_t                     anonymous;
 } ngx_http_session_count_t;
 
 

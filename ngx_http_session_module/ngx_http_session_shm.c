@@ -2348,6 +2348,8 @@ ngx_http_session_counts(ngx_http_session_zone_t *zone,
     for (i = 0; i < NGX_HTTP_SESSION_MAX_TYPES; i++) {
         counts[i].sessions = sh->types[i].sessions;
         counts[i].accounts = sh->types[i].accounts;
+        counts[i].closed = sh->types[i].closed;
+        counts[i].anonymous = sh->types[i].anonymous;
     }
 
     ngx_http_session_unlock(zone);
