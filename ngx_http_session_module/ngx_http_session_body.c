@@ -26,8 +26,8 @@ static void ngx_http_session_xml_dtd(void *data, const xmlChar *name,
     const xmlChar *external_id, const xmlChar *system_id);
 static void ngx_http_session_xml_cleanup(void *data);
 static void ngx_http_session_json_cleanup(void *data);
-static void ngx_http_session_error_text(ngx_http_request_t *r,
-    ngx_str_t *error, const char *text);
+static void ngx_http_session_error_text(ngx_pool_t *pool, ngx_str_t *error,
+    const char *text);
 
 
 /*
@@ -129,10 +129,10 @@ ngx_http_session_body(ngx_http_request_t *r, ngx_str_t *body)
 }
 
 
-/* an xmlDocPtr freed with the request, or NULL and why in "error" */
+/* an xmlDocPtr freed with the pool, or NULL and why in "error" */
 
 void *
-ngx_http_session_parse_xml(ngx_http_request_t *r, ngx_str_t *body,
+ngx_http_session_parse_xml(ngx_pool_t *pool, ngx_str_t *body,
     ngx_str_t *error)
 {
     int                  options;
@@ -152,7 +152,7 @@ ngx_http_session_parse_xml(ngx_http_request_t *r, ngx_str_t *body,
         return NULL;
     }
 
-    cln = ngx_pool_cleanup_add(r->pool, 0);
+    cln = ngx_pool_cleanup_add(pool, 0);
     if (cln == NULL) {
         ngx_str_set(error, "out of memory");
         return NULL;
@@ -181,7 +181,7 @@ ngx_http_session_parse_xml(ngx_http_request_t *r, ngx_str_t *body,
 
         } else {
             err = xmlCtxtGetLastError(ctxt);
-            ngx_http_session_error_text(r, error,
+            ngx_http_session_error_text(pool, error,
                                         err && err->message
                                         ? err->message
                                         : "malformed XML");
@@ -219,10 +219,10 @@ ngx_http_session_xml_cleanup(void *data)
 }
 
 
-/* a json_t freed with the request, or NULL and why in "error" */
+/* a json_t freed with the pool, or NULL and why in "error" */
 
 void *
-ngx_http_session_parse_json(ngx_http_request_t *r, ngx_str_t *body,
+ngx_http_session_parse_json(ngx_pool_t *pool, ngx_str_t *body,
     ngx_str_t *error)
 {
     json_t              *json;
@@ -234,7 +234,7 @@ ngx_http_session_parse_json(ngx_http_request_t *r, ngx_str_t *body,
         return NULL;
     }
 
-    cln = ngx_pool_cleanup_add(r->pool, 0);
+    cln = ngx_pool_cleanup_add(pool, 0);
     if (cln == NULL) {
         ngx_str_set(error, "out of memory");
         return NULL;
@@ -244,7 +244,7 @@ ngx_http_session_parse_json(ngx_http_request_t *r, ngx_str_t *body,
                       &err);
 
     if (json == NULL) {
-        ngx_http_session_error_text(r, error, err.text);
+        ngx_http_session_error_text(pool, error, err.text);
         return NULL;
     }
 
@@ -262,10 +262,10 @@ ngx_http_session_json_cleanup(void *data)
 }
 
 
-/* a parser's message, trimmed, in memory of the request's */
+/* a parser's message, trimmed, in the pool's memory */
 
 static void
-ngx_http_session_error_text(ngx_http_request_t *r, ngx_str_t *error,
+ngx_http_session_error_text(ngx_pool_t *pool, ngx_str_t *error,
     const char *text)
 {
     size_t   len;
@@ -277,7 +277,7 @@ ngx_http_session_error_text(ngx_http_request_t *r, ngx_str_t *error,
         len--;
     }
 
-    p = ngx_pnalloc(r->pool, len);
+    p = ngx_pnalloc(pool, len);
     if (p == NULL) {
         ngx_str_set(error, "malformed request");
         return;

@@ -500,9 +500,9 @@ ngx_int_t ngx_http_session_send(ngx_http_request_t *r, ngx_uint_t status,
 ngx_int_t ngx_http_session_read_body(ngx_http_request_t *r,
     ngx_http_client_body_handler_pt handler);
 ngx_int_t ngx_http_session_body(ngx_http_request_t *r, ngx_str_t *body);
-void *ngx_http_session_parse_xml(ngx_http_request_t *r, ngx_str_t *body,
+void *ngx_http_session_parse_xml(ngx_pool_t *pool, ngx_str_t *body,
     ngx_str_t *error);
-void *ngx_http_session_parse_json(ngx_http_request_t *r, ngx_str_t *body,
+void *ngx_http_session_parse_json(ngx_pool_t *pool, ngx_str_t *body,
     ngx_str_t *error);
 ngx_int_t ngx_http_session_bool(ngx_str_t *value);
 ngx_int_t ngx_http_session_arg(ngx_http_request_t *r, char *name,
