@@ -14,6 +14,7 @@
 
 static ngx_str_t  ngx_http_session_schemes[] = {
     ngx_string("QSDK "),
+    ngx_string("SAML "),
     ngx_string("Bearer "),
     ngx_null_string
 };
@@ -98,9 +99,9 @@ ngx_http_session_parse_sid(u_char *sid, size_t len, u_char *digest)
 
 
 /*
- * A token written with the schemes clients put before it ("QSDK x",
- * "Bearer x") is the token x.  Tokens with control bytes, or longer
- * than the limit, are not tokens.
+ * A token written with the schemes Commvault's clients put before it
+ * ("QSDK x", "SAML x", "Bearer x") is the token x.  Tokens with control
+ * bytes, or longer than the limit, are not tokens.
  */
 
 ngx_int_t
