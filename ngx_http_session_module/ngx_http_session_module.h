@@ -46,6 +46,9 @@
 #define NGX_HTTP_SESSION_WALK_TYPE       2
 #define NGX_HTTP_SESSION_WALK_ACCOUNT    3
 
+/* lock holds counted by length: under 10us, 100us, 1ms, 10ms, 100ms, more */
+#define NGX_HTTP_SESSION_LOCK_BUCKETS    6
+
 #define NGX_HTTP_SESSION_BATCH           512
 #define NGX_HTTP_SESSION_ARENA           (256 * 1024)
 
@@ -137,6 +140,7 @@ typedef struct {
 
     uint64_t                     lock_max_ns;
     uint64_t                     lock_slow;
+    uint64_t                     lock_holds[NGX_HTTP_SESSION_LOCK_BUCKETS];
 
     /* kept so an eviction inside an update cannot free what it updates */
     ngx_http_session_node_t     *pinned_node;
@@ -313,6 +317,7 @@ typedef struct {
     uint64_t                     failed;
     uint64_t                     lock_max_ns;
     uint64_t                     lock_slow;
+    uint64_t                     lock_holds[NGX_HTTP_SESSION_LOCK_BUCKETS];
     ngx_msec_t                   timeout;
     ngx_msec_t                   keep_closed;
     ngx_uint_t                   ntypes;

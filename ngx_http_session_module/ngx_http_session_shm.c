@@ -509,7 +509,8 @@ ngx_http_session_lock(ngx_http_session_zone_t *zone)
 void
 ngx_http_session_unlock(ngx_http_session_zone_t *zone)
 {
-    uint64_t                   held;
+    uint64_t                   held, bound;
+    ngx_uint_t                 i;
     ngx_http_session_shctx_t  *sh;
 
     sh = zone->sh;
@@ -522,6 +523,17 @@ ngx_http_session_unlock(ngx_http_session_zone_t *zone)
     if (held > NGX_HTTP_SESSION_SLOW_HOLD_NS) {
         sh->lock_slow++;
     }
+
+    /* a histogram, so a benchmark can see the holds of a time window */
+
+    for (i = 0, bound = 10000;
+         i < NGX_HTTP_SESSION_LOCK_BUCKETS - 1 && held >= bound;
+         i++, bound *= 10)
+    {
+        /* void */
+    }
+
+    sh->lock_holds[i]++;
 
     ngx_shmtx_unlock(&zone->shpool->mutex);
 }
@@ -2380,6 +2392,7 @@ ngx_http_session_stats(ngx_http_session_zone_t *zone,
     st->failed = sh->failed;
     st->lock_max_ns = sh->lock_max_ns;
     st->lock_slow = sh->lock_slow;
+    ngx_memcpy(st->lock_holds, sh->lock_holds, sizeof(sh->lock_holds));
     st->ntypes = sh->ntypes;
     ngx_memcpy(st->types, sh->types, sizeof(sh->types));
 
