@@ -99,6 +99,15 @@ ngx_http_session_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                 return NGX_CONF_ERROR;
             }
 
+            /* the zone's links are 32-bit offsets in 8-byte units */
+
+            if ((uint64_t) size > NGX_HTTP_SESSION_ZONE_MAX) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "session zone \"%V\" is too large: "
+                                   "it may hold at most 16g", &name);
+                return NGX_CONF_ERROR;
+            }
+
             continue;
         }
 

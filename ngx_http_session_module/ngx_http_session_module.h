@@ -24,6 +24,8 @@
 #define NGX_HTTP_SESSION_ZIMBRA_TYPES    6
 #define NGX_HTTP_SESSION_TYPE_LEN        31
 
+#define NGX_HTTP_SESSION_ZONE_MAX        (16ULL * 1024 * 1024 * 1024)
+
 #define NGX_HTTP_SESSION_TOKEN_MAX       4096
 #define NGX_HTTP_SESSION_ID_MAX          64
 #define NGX_HTTP_SESSION_NAME_MAX        128
@@ -60,7 +62,11 @@ typedef struct ngx_http_session_account_s  ngx_http_session_account_t;
  * A session: laid over ngx_rbtree_node_t from its "color" field on, so
  * the whole allocation is 32 + 96 = 128 bytes, one slab slot.
  * The token is never kept: the tree key is the first 8 bytes of its
- * keyed digest, "digest" holds the other 8.
+ * keyed digest, "digest" holds the other 8.  The links to the account
+ * record, the variables and the account's other sessions are offsets
+ * from the node itself in 8-byte units (0: none), half the size of
+ * pointers: the zone is mapped at one address in every process, and
+ * holds at most 16 GB.
  */
 
 typedef struct {
@@ -69,9 +75,11 @@ typedef struct {
     u_char                       flags;
     u_char                       addr_len;
     uint32_t                     requests;
-    ngx_queue_t                  queue;
-    ngx_http_session_account_t  *account;
-    u_char                      *vars;
+    ngx_queue_t                  queue;      /* LRU, or the closed queue */
+    int32_t                      account;
+    int32_t                      vars;
+    int32_t                      prev;       /* the account's sessions, */
+    int32_t                      next;       /* in seq order */
     int64_t                      created;
     int64_t                      last;
     int64_t                      logout;
@@ -84,9 +92,10 @@ typedef struct {
 /*
  * An account of one session type, laid over ngx_rbtree_node_t as well.
  * The tree key puts the type in the top byte, so the accounts of one
- * type are adjacent; "sessions" is ordered by the sessions' seq, so a
- * walk can resume after the last seq it saw.  Sessions without an
- * account belong to no record.
+ * type are adjacent.  Its sessions form a list in seq order, "head" and
+ * "tail" being offsets from the record; a walk resumes after the last
+ * session it handed out.  Sessions without an account belong to no
+ * record.
  */
 
 struct ngx_http_session_account_s {
@@ -95,9 +104,9 @@ struct ngx_http_session_account_s {
     u_char                       id_len;
     u_char                       name_len;
     uint32_t                     nsessions;
-    uint32_t                     nalloc;
     uint32_t                     nactive;
-    ngx_http_session_node_t    **sessions;
+    int32_t                      head;
+    int32_t                      tail;
     u_char                       data[1];
 };
 
@@ -144,7 +153,6 @@ typedef struct {
 
     /* kept so an eviction inside an update cannot free what it updates */
     ngx_http_session_node_t     *pinned_node;
-    ngx_http_session_account_t  *pinned_account;
 
     int64_t                      nomem_logged;
 

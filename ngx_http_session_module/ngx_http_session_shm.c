@@ -42,6 +42,17 @@
     ((ngx_rbtree_node_t *) ((u_char *) (a)                                   \
                             - offsetof(ngx_rbtree_node_t, color)))
 
+/* the links kept as offsets from their holder, in 8-byte units */
+#define ngx_http_session_at(base, off)                                       \
+    ((off) ? (void *) ((u_char *) (base) + (ptrdiff_t) (off) * 8) : NULL)
+#define ngx_http_session_offset(base, p)                                     \
+    ((int32_t) (((u_char *) (p) - (u_char *) (base)) / 8))
+#define ngx_http_session_acct(s)                                             \
+    ((ngx_http_session_account_t *) ngx_http_session_at(s, (s)->account))
+/* the variables block; only where s->vars is set */
+#define ngx_http_session_vars(s)                                             \
+    ((u_char *) (s) + (ptrdiff_t) (s)->vars * 8)
+
 
 static void ngx_http_session_rbtree_insert(ngx_rbtree_node_t *temp,
     ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
@@ -66,8 +77,6 @@ static uint64_t ngx_http_session_account_key(ngx_http_session_zone_t *zone,
 static ngx_http_session_account_t *ngx_http_session_get_account(
     ngx_http_session_zone_t *zone, ngx_uint_t type, ngx_str_t *id,
     ngx_str_t *name);
-static ngx_int_t ngx_http_session_reserve(ngx_http_session_zone_t *zone,
-    ngx_http_session_account_t *acct);
 static void ngx_http_session_attach(ngx_http_session_zone_t *zone,
     ngx_http_session_account_t *acct, ngx_http_session_node_t *s);
 static void ngx_http_session_sort(ngx_queue_t *queue, ngx_uint_t closed);
@@ -101,6 +110,9 @@ static ngx_int_t ngx_http_session_copy_record(ngx_http_session_node_t *s,
 static ngx_http_session_account_t *ngx_http_session_walk_account(
     ngx_http_session_zone_t *zone, ngx_http_session_cursor_t *cur);
 static void ngx_http_session_walk_next(ngx_http_session_zone_t *zone,
+    ngx_http_session_cursor_t *cur);
+static ngx_http_session_node_t *ngx_http_session_walk_resume(
+    ngx_http_session_shctx_t *sh, ngx_http_session_account_t *acct,
     ngx_http_session_cursor_t *cur);
 
 
@@ -855,9 +867,9 @@ ngx_http_session_get_account(ngx_http_session_zone_t *zone, ngx_uint_t type,
     a->id_len = (u_char) id->len;
     a->name_len = (u_char) name->len;
     a->nsessions = 0;
-    a->nalloc = 0;
     a->nactive = 0;
-    a->sessions = NULL;
+    a->head = 0;
+    a->tail = 0;
 
     ngx_memcpy(a->data, id->data, id->len);
     ngx_memcpy(a->data + id->len, name->data, name->len);
@@ -868,60 +880,45 @@ ngx_http_session_get_account(ngx_http_session_zone_t *zone, ngx_uint_t type,
 }
 
 
-/* makes room for one more session in the account's array */
-
-static ngx_int_t
-ngx_http_session_reserve(ngx_http_session_zone_t *zone,
-    ngx_http_session_account_t *acct)
-{
-    uint32_t                   n;
-    ngx_http_session_node_t  **sessions;
-
-    if (acct->nsessions < acct->nalloc) {
-        return NGX_OK;
-    }
-
-    n = acct->nalloc ? acct->nalloc * 2 : 4;
-
-    sessions = ngx_http_session_alloc(zone,
-                                      n * sizeof(ngx_http_session_node_t *));
-    if (sessions == NULL) {
-        return NGX_ERROR;
-    }
-
-    if (acct->sessions) {
-        ngx_memcpy(sessions, acct->sessions,
-                   acct->nsessions * sizeof(ngx_http_session_node_t *));
-        ngx_slab_free_locked(zone->shpool, acct->sessions);
-    }
-
-    acct->sessions = sessions;
-    acct->nalloc = n;
-
-    return NGX_OK;
-}
-
-
-/* the caller has reserved room: this cannot fail */
+/*
+ * Appends the session to the account's list (NULL: no account); seq
+ * only grows, so the list stays in seq order.  This cannot fail: the
+ * caller gets the account record first.
+ */
 
 static void
 ngx_http_session_attach(ngx_http_session_zone_t *zone,
     ngx_http_session_account_t *acct, ngx_http_session_node_t *s)
 {
+    ngx_http_session_node_t   *tail;
     ngx_http_session_shctx_t  *sh;
 
     sh = zone->sh;
 
-    /* seq only grows, so appending keeps the array ordered */
     s->seq = ++sh->seq;
-    s->account = acct;
+    s->prev = 0;
+    s->next = 0;
 
     if (acct == NULL) {
+        s->account = 0;
         sh->types[s->type].anonymous++;
         return;
     }
 
-    acct->sessions[acct->nsessions++] = s;
+    s->account = ngx_http_session_offset(s, acct);
+
+    tail = ngx_http_session_at(acct, acct->tail);
+
+    if (tail) {
+        tail->next = ngx_http_session_offset(tail, s);
+        s->prev = ngx_http_session_offset(s, tail);
+
+    } else {
+        acct->head = ngx_http_session_offset(acct, s);
+    }
+
+    acct->tail = ngx_http_session_offset(acct, s);
+    acct->nsessions++;
 
     if (!(s->flags & NGX_HTTP_SESSION_ENDED)) {
         if (acct->nactive++ == 0) {
@@ -932,49 +929,46 @@ ngx_http_session_attach(ngx_http_session_zone_t *zone,
 }
 
 
+/* unlinks the session from its account; an empty account goes */
+
 static void
 ngx_http_session_detach(ngx_http_session_zone_t *zone,
     ngx_http_session_node_t *s)
 {
-    uint32_t                     lo, hi, mid;
+    ngx_http_session_node_t     *prev, *next;
     ngx_http_session_shctx_t    *sh;
     ngx_http_session_account_t  *acct;
 
     sh = zone->sh;
-    acct = s->account;
+    acct = ngx_http_session_acct(s);
 
     if (acct == NULL) {
         sh->types[s->type].anonymous--;
         return;
     }
 
-    s->account = NULL;
+    prev = ngx_http_session_at(s, s->prev);
+    next = ngx_http_session_at(s, s->next);
 
-    lo = 0;
-    hi = acct->nsessions;
-
-    while (lo < hi) {
-        mid = lo + (hi - lo) / 2;
-
-        if (acct->sessions[mid]->seq < s->seq) {
-            lo = mid + 1;
-
-        } else {
-            hi = mid;
-        }
-    }
-
-    if (lo < acct->nsessions && acct->sessions[lo] == s) {
-        ngx_memmove(&acct->sessions[lo], &acct->sessions[lo + 1],
-                    (acct->nsessions - lo - 1)
-                    * sizeof(ngx_http_session_node_t *));
-        acct->nsessions--;
+    if (prev) {
+        prev->next = next ? ngx_http_session_offset(prev, next) : 0;
 
     } else {
-        ngx_log_error(NGX_LOG_ALERT, zone->log, 0,
-                      "session zone \"%V\": session missing from its account",
-                      &zone->name);
+        acct->head = next ? ngx_http_session_offset(acct, next) : 0;
     }
+
+    if (next) {
+        next->prev = prev ? ngx_http_session_offset(next, prev) : 0;
+
+    } else {
+        acct->tail = prev ? ngx_http_session_offset(acct, prev) : 0;
+    }
+
+    s->account = 0;
+    s->prev = 0;
+    s->next = 0;
+
+    acct->nsessions--;
 
     if (!(s->flags & NGX_HTTP_SESSION_ENDED)) {
         if (--acct->nactive == 0) {
@@ -983,7 +977,7 @@ ngx_http_session_detach(ngx_http_session_zone_t *zone,
         }
     }
 
-    if (acct->nsessions == 0 && acct != sh->pinned_account) {
+    if (acct->nsessions == 0) {
         ngx_http_session_free_account(zone, acct);
     }
 }
@@ -993,10 +987,6 @@ static void
 ngx_http_session_free_account(ngx_http_session_zone_t *zone,
     ngx_http_session_account_t *acct)
 {
-    if (acct->sessions) {
-        ngx_slab_free_locked(zone->shpool, acct->sessions);
-    }
-
     ngx_rbtree_delete(&zone->sh->account_tree, ngx_http_session_acnode(acct));
     ngx_slab_free_locked(zone->shpool, ngx_http_session_acnode(acct));
 }
@@ -1004,7 +994,7 @@ ngx_http_session_free_account(ngx_http_session_zone_t *zone,
 
 /*
  * A new name that does not fit the record's slab slot needs a new
- * record; the sessions of the account are pointed at it.
+ * record; the account's sessions are pointed at it.
  */
 
 static ngx_int_t
@@ -1012,11 +1002,11 @@ ngx_http_session_rename_account(ngx_http_session_zone_t *zone,
     ngx_http_session_node_t *s, ngx_str_t *name)
 {
     size_t                       size, osize;
-    uint32_t                     i;
     ngx_rbtree_node_t           *node;
+    ngx_http_session_node_t     *t;
     ngx_http_session_account_t  *a, *old;
 
-    old = s->account;
+    old = ngx_http_session_acct(s);
 
     if (old->name_len == name->len
         && ngx_memcmp(old->data + old->id_len, name->data, name->len) == 0)
@@ -1035,19 +1025,15 @@ ngx_http_session_rename_account(ngx_http_session_zone_t *zone,
         return NGX_OK;
     }
 
+    /* an eviction cannot empty the old record: "s" stays in it */
+
     zone->sh->pinned_node = s;
-    zone->sh->pinned_account = old;
     node = ngx_http_session_alloc(zone, size);
-    zone->sh->pinned_account = NULL;
     zone->sh->pinned_node = NULL;
 
     if (node == NULL) {
         return NGX_ERROR;
     }
-
-    /* an eviction above may have emptied the old record */
-
-    old = s->account;
 
     node->key = ngx_http_session_acnode(old)->key;
 
@@ -1057,8 +1043,12 @@ ngx_http_session_rename_account(ngx_http_session_zone_t *zone,
     ngx_memcpy(a->data + old->id_len, name->data, name->len);
     a->name_len = (u_char) name->len;
 
-    for (i = 0; i < a->nsessions; i++) {
-        a->sessions[i]->account = a;
+    t = ngx_http_session_at(old, old->head);
+    a->head = ngx_http_session_offset(a, t);
+    a->tail = ngx_http_session_offset(a, ngx_http_session_at(old, old->tail));
+
+    for ( /* void */ ; t; t = ngx_http_session_at(t, t->next)) {
+        t->account = ngx_http_session_offset(t, a);
     }
 
     ngx_rbtree_delete(&zone->sh->account_tree, ngx_http_session_acnode(old));
@@ -1161,7 +1151,7 @@ ngx_http_session_delete(ngx_http_session_zone_t *zone,
     }
 
     if (s->vars) {
-        ngx_slab_free_locked(zone->shpool, s->vars);
+        ngx_slab_free_locked(zone->shpool, ngx_http_session_vars(s));
     }
 
     ngx_slab_free_locked(zone->shpool, ngx_http_session_rbnode(s));
@@ -1203,7 +1193,7 @@ ngx_http_session_close(ngx_http_session_zone_t *zone,
     ngx_http_session_account_t  *acct;
 
     sh = zone->sh;
-    acct = s->account;
+    acct = ngx_http_session_acct(s);
 
     if (acct && --acct->nactive == 0) {
         sh->types[acct->type].accounts--;
@@ -1314,21 +1304,6 @@ ngx_http_session_insert(ngx_http_session_zone_t *zone, u_char *digest,
             ngx_slab_free_locked(zone->shpool, node);
             return NULL;
         }
-
-        sh->pinned_account = acct;
-
-        if (ngx_http_session_reserve(zone, acct) != NGX_OK) {
-            sh->pinned_account = NULL;
-
-            if (acct->nsessions == 0) {
-                ngx_http_session_free_account(zone, acct);
-            }
-
-            ngx_slab_free_locked(zone->shpool, node);
-            return NULL;
-        }
-
-        sh->pinned_account = NULL;
     }
 
     ngx_http_session_attach(zone, acct, s);
@@ -1537,32 +1512,23 @@ ngx_http_session_update(ngx_http_session_zone_t *zone,
 
     /* the account */
 
+    acct = ngx_http_session_acct(s);
+
     if (up->id.len
-        && (s->account == NULL
-            || s->account->id_len != up->id.len
-            || ngx_memcmp(s->account->data, up->id.data, up->id.len) != 0))
+        && (acct == NULL
+            || acct->id_len != up->id.len
+            || ngx_memcmp(acct->data, up->id.data, up->id.len) != 0))
     {
+        /* an eviction for the new record must not take "s" */
+
         sh->pinned_node = s;
 
         acct = ngx_http_session_get_account(zone, s->type, &up->id,
                                             &up->name);
         if (acct) {
-            sh->pinned_account = acct;
-
-            if (ngx_http_session_reserve(zone, acct) == NGX_OK) {
-                ngx_http_session_detach(zone, s);
-                (void) ngx_http_session_attach(zone, acct, s);
-                sh->changes++;
-
-            } else {
-                rc = NGX_ERROR;
-            }
-
-            sh->pinned_account = NULL;
-
-            if (acct->nsessions == 0) {
-                ngx_http_session_free_account(zone, acct);
-            }
+            ngx_http_session_detach(zone, s);
+            ngx_http_session_attach(zone, acct, s);
+            sh->changes++;
 
         } else {
             rc = NGX_ERROR;
@@ -1625,9 +1591,9 @@ ngx_http_session_merge_vars(ngx_http_session_node_t *s,
     n = 0;
 
     if (s->vars) {
-        ngx_memcpy(&len, s->vars, sizeof(uint16_t));
+        ngx_memcpy(&len, ngx_http_session_vars(s), sizeof(uint16_t));
 
-        q = s->vars + sizeof(uint16_t);
+        q = ngx_http_session_vars(s) + sizeof(uint16_t);
         last = q + len;
 
         while ((q = ngx_http_session_var_next(q, last, &name, &value))) {
@@ -1687,7 +1653,7 @@ ngx_http_session_merge_vars(ngx_http_session_node_t *s,
     if (!changed) {
         /* a new name counts as a change as well */
         if (s->vars) {
-            ngx_memcpy(&len, s->vars, sizeof(uint16_t));
+            ngx_memcpy(&len, ngx_http_session_vars(s), sizeof(uint16_t));
 
             if ((size_t) (p - buf - sizeof(uint16_t)) == len) {
                 return (size_t) -1;
@@ -1710,12 +1676,12 @@ ngx_http_session_set_vars(ngx_http_session_zone_t *zone,
     uint16_t   olen;
 
     if (s->vars) {
-        ngx_memcpy(&olen, s->vars, sizeof(uint16_t));
+        ngx_memcpy(&olen, ngx_http_session_vars(s), sizeof(uint16_t));
 
         if (ngx_http_session_slot(olen + sizeof(uint16_t))
             == ngx_http_session_slot(len))
         {
-            ngx_memcpy(s->vars, vars, len);
+            ngx_memcpy(ngx_http_session_vars(s), vars, len);
             zone->sh->changes++;
             return NGX_OK;
         }
@@ -1729,10 +1695,10 @@ ngx_http_session_set_vars(ngx_http_session_zone_t *zone,
     ngx_memcpy(p, vars, len);
 
     if (s->vars) {
-        ngx_slab_free_locked(zone->shpool, s->vars);
+        ngx_slab_free_locked(zone->shpool, ngx_http_session_vars(s));
     }
 
-    s->vars = p;
+    s->vars = ngx_http_session_offset(s, p);
     zone->sh->changes++;
 
     return NGX_OK;
@@ -1750,7 +1716,7 @@ ngx_http_session_snapshot(ngx_http_session_node_t *s,
     ctx->created_at = s->created;
     ctx->last = s->last;
 
-    acct = s->account;
+    acct = ngx_http_session_acct(s);
 
     if (acct) {
         ctx->id_len = acct->id_len;
@@ -1764,8 +1730,9 @@ ngx_http_session_snapshot(ngx_http_session_node_t *s,
     }
 
     if (s->vars) {
-        ngx_memcpy(&len, s->vars, sizeof(uint16_t));
-        ngx_memcpy(ctx->vars, s->vars + sizeof(uint16_t), len);
+        ngx_memcpy(&len, ngx_http_session_vars(s), sizeof(uint16_t));
+        ngx_memcpy(ctx->vars, ngx_http_session_vars(s) + sizeof(uint16_t),
+                   len);
         ctx->vars_len = len;
 
     } else {
@@ -2044,7 +2011,7 @@ ngx_http_session_copy_record(ngx_http_session_node_t *s,
     rec->seq = s->seq;
 
     p = *arena;
-    acct = s->account;
+    acct = ngx_http_session_acct(s);
 
     rec->id.data = p;
     rec->id.len = 0;
@@ -2064,9 +2031,9 @@ ngx_http_session_copy_record(ngx_http_session_node_t *s,
     rec->vars.len = 0;
 
     if (s->vars) {
-        ngx_memcpy(&len, s->vars, sizeof(uint16_t));
+        ngx_memcpy(&len, ngx_http_session_vars(s), sizeof(uint16_t));
         rec->vars.len = len;
-        p = ngx_cpymem(p, s->vars + sizeof(uint16_t), len);
+        p = ngx_cpymem(p, ngx_http_session_vars(s) + sizeof(uint16_t), len);
     }
 
     *arena = p;
@@ -2091,7 +2058,7 @@ ngx_http_session_wanted(ngx_http_session_cursor_t *cur,
         return 0;
     }
 
-    return !cur->anonymous || s->account == NULL;
+    return !cur->anonymous || s->account == 0;
 }
 
 
@@ -2197,6 +2164,39 @@ ngx_http_session_walk_next(ngx_http_session_zone_t *zone,
 
 
 /*
+ * Where an account walk goes on: after the session it handed out last,
+ * found by its digest; if that one is gone meanwhile (or moved to
+ * another account), after its seq, which takes a scan of the list.
+ */
+
+static ngx_http_session_node_t *
+ngx_http_session_walk_resume(ngx_http_session_shctx_t *sh,
+    ngx_http_session_account_t *acct, ngx_http_session_cursor_t *cur)
+{
+    ngx_http_session_node_t  *s;
+
+    if (cur->seq == 0) {
+        return ngx_http_session_at(acct, acct->head);
+    }
+
+    s = ngx_http_session_find_node(sh, cur->digest);
+
+    if (s && ngx_http_session_acct(s) == acct && s->seq == cur->seq) {
+        return ngx_http_session_at(s, s->next);
+    }
+
+    for (s = ngx_http_session_at(acct, acct->head);
+         s && s->seq <= cur->seq;
+         s = ngx_http_session_at(s, s->next))
+    {
+        /* void */
+    }
+
+    return s;
+}
+
+
+/*
  * Copies the next batch of sessions in the cursor's order: the lock is
  * held for one bounded batch (a bounded number of sessions visited, not
  * only copied, so a filter that skips most of them cannot stretch it),
@@ -2210,7 +2210,6 @@ ngx_http_session_read(ngx_http_session_zone_t *zone,
     ngx_http_session_cursor_t *cur, ngx_http_session_batch_t *batch)
 {
     u_char                      *arena;
-    uint32_t                     lo, hi, mid;
     ngx_uint_t                   visited, limit;
     ngx_rbtree_node_t           *node;
     ngx_http_session_node_t     *s;
@@ -2268,25 +2267,10 @@ ngx_http_session_read(ngx_http_session_zone_t *zone,
             goto done;
         }
 
-        /* the first session after cur->seq */
-
-        lo = 0;
-        hi = acct->nsessions;
-
-        while (lo < hi) {
-            mid = lo + (hi - lo) / 2;
-
-            if (acct->sessions[mid]->seq <= cur->seq) {
-                lo = mid + 1;
-
-            } else {
-                hi = mid;
-            }
-        }
-
-        for ( /* void */ ; lo < acct->nsessions; lo++) {
-            s = acct->sessions[lo];
-
+        for (s = ngx_http_session_walk_resume(sh, acct, cur);
+             s;
+             s = ngx_http_session_at(s, s->next))
+        {
             if (visited++ == limit) {
                 goto done;
             }
@@ -2298,6 +2282,8 @@ ngx_http_session_read(ngx_http_session_zone_t *zone,
             }
 
             cur->seq = s->seq;
+            ngx_memcpy(cur->digest, &ngx_http_session_rbnode(s)->key, 8);
+            ngx_memcpy(cur->digest + 8, s->digest, 8);
         }
 
         ngx_http_session_walk_next(zone, cur);
