@@ -364,6 +364,38 @@ struct ngx_http_session_stream_s {
 };
 
 
+/*
+ * session_status query arguments, parsed from the raw query string with
+ * no zone or request access (so a fuzzer can drive the parser); names
+ * and types are resolved against the zone by the handler.
+ */
+
+#define NGX_HTTP_SESSION_STATUS_AUTO         0
+#define NGX_HTTP_SESSION_STATUS_JSON         1
+#define NGX_HTTP_SESSION_STATUS_PROMETHEUS   2
+
+typedef struct {
+    ngx_uint_t                   format;
+    ngx_uint_t                   list;
+    ngx_uint_t                   limit;
+    ngx_uint_t                   closed;
+    ngx_str_t                    type;
+    ngx_str_t                    account;
+    ngx_str_t                    match;
+    size_t                       addr_len;      /* 0: no address filter */
+    u_char                       addr[16];
+
+    /* the cursor: where the previous page ended */
+    ngx_uint_t                   resume;
+    ngx_uint_t                   walk;
+    ngx_uint_t                   acct_type;     /* WALK_ACCOUNT */
+    uint64_t                     seq;           /* WALK_ACCOUNT */
+    u_char                       digest[NGX_HTTP_SESSION_DIGEST_LEN];
+
+    ngx_str_t                    error;         /* why the query is bad */
+} ngx_http_session_status_query_t;
+
+
 /* a session to bring into the zone, as ngx_http_session_import() takes */
 
 typedef struct {
@@ -528,6 +560,10 @@ ngx_int_t ngx_http_session_state_init_worker(ngx_cycle_t *cycle,
     ngx_http_session_zone_t *zone);
 void ngx_http_session_state_exit(ngx_cycle_t *cycle,
     ngx_http_session_zone_t *zone);
+
+/* ngx_http_session_status.c */
+ngx_int_t ngx_http_session_status_parse(ngx_pool_t *pool, ngx_str_t *args,
+    ngx_http_session_status_query_t *q);
 
 /* the endpoints */
 ngx_int_t ngx_http_session_zimbra_handler(ngx_http_request_t *r);
