@@ -150,6 +150,7 @@ typedef struct {
     uint64_t                     lock_max_ns;
     uint64_t                     lock_slow;
     uint64_t                     lock_holds[NGX_HTTP_SESSION_LOCK_BUCKETS];
+    uint64_t                     lock_total_ns;
 
     /* kept so an eviction inside an update cannot free what it updates */
     ngx_http_session_node_t     *pinned_node;
@@ -326,6 +327,7 @@ typedef struct {
     uint64_t                     lock_max_ns;
     uint64_t                     lock_slow;
     uint64_t                     lock_holds[NGX_HTTP_SESSION_LOCK_BUCKETS];
+    uint64_t                     lock_total_ns;
     ngx_msec_t                   timeout;
     ngx_msec_t                   keep_closed;
     ngx_uint_t                   ntypes;

@@ -536,6 +536,8 @@ ngx_http_session_unlock(ngx_http_session_zone_t *zone)
         sh->lock_slow++;
     }
 
+    sh->lock_total_ns += held;
+
     /* a histogram, so a benchmark can see the holds of a time window */
 
     for (i = 0, bound = 10000;
@@ -2379,6 +2381,7 @@ ngx_http_session_stats(ngx_http_session_zone_t *zone,
     st->lock_max_ns = sh->lock_max_ns;
     st->lock_slow = sh->lock_slow;
     ngx_memcpy(st->lock_holds, sh->lock_holds, sizeof(sh->lock_holds));
+    st->lock_total_ns = sh->lock_total_ns;
     st->ntypes = sh->ntypes;
     ngx_memcpy(st->types, sh->types, sizeof(sh->types));
 
