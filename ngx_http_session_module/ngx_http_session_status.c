@@ -44,12 +44,13 @@
 
 /*
  * A cursor is base64url of: version, walk, a fingerprint of the filters
- * (4 bytes), then the last session handed out: its digest for a tree
- * walk, its type and sequence number for an account walk.
+ * (4 bytes), then the last session handed out: for an account walk its
+ * type and sequence number, and for both walks its digest.
  */
 #define NGX_HTTP_SESSION_CURSOR_VERSION       1
 #define NGX_HTTP_SESSION_CURSOR_TREE          (6 + NGX_HTTP_SESSION_DIGEST_LEN)
-#define NGX_HTTP_SESSION_CURSOR_ACCOUNT       (6 + 1 + 8)
+#define NGX_HTTP_SESSION_CURSOR_ACCOUNT                                      \
+    (6 + 1 + 8 + NGX_HTTP_SESSION_DIGEST_LEN)
 #define NGX_HTTP_SESSION_CURSOR_TEXT          48
 
 
@@ -85,6 +86,12 @@ typedef struct {
 } ngx_http_session_status_metric_t;
 
 
+typedef struct {
+    char                              *name;       /* in the JSON */
+    char                              *le;         /* in Prometheus */
+} ngx_http_session_status_bucket_t;
+
+
 static ngx_int_t ngx_http_session_status_stats(ngx_http_request_t *r,
     ngx_http_session_zone_t *zone, ngx_http_session_status_query_t *q);
 static ngx_int_t ngx_http_session_status_stats_produce(ngx_http_request_t *r,
@@ -99,6 +106,9 @@ static void ngx_http_session_status_sample(ngx_http_session_stream_t *st,
     char *name, u_char *type, size_t type_len, u_char *value, u_char *last);
 static void ngx_http_session_status_label(ngx_http_session_stream_t *st,
     u_char *data, size_t len);
+static void ngx_http_session_status_bucket(ngx_http_session_stream_t *st,
+    char *le, uint64_t count);
+static uint64_t ngx_http_session_status_holds(ngx_http_session_stats_t *s);
 static u_char *ngx_http_session_status_per_session(u_char *p,
     ngx_http_session_stats_t *stats);
 static ngx_int_t ngx_http_session_status_accepts_text(ngx_http_request_t *r);
@@ -187,6 +197,20 @@ static ngx_http_session_status_metric_t  ngx_http_session_status_counters[] = {
       offsetof(ngx_http_session_stats_t, lock_slow) },
 
     { NULL, NULL, 0 }
+};
+
+
+/* the lock hold histogram's buckets: a hold shorter than each bound */
+
+static ngx_http_session_status_bucket_t
+    ngx_http_session_status_buckets[NGX_HTTP_SESSION_LOCK_BUCKETS] =
+{
+    { "under_10us", "1e-05" },
+    { "under_100us", "0.0001" },
+    { "under_1ms", "0.001" },
+    { "under_10ms", "0.01" },
+    { "under_100ms", "0.1" },
+    { "100ms_or_more", "+Inf" }
 };
 
 
@@ -441,11 +465,26 @@ ngx_http_session_status_json(ngx_http_session_stream_t *st,
         "\n  },\n"
         "  \"totals\": {\"created\": %uL, \"expired\": %uL, "
         "\"evicted\": %uL, \"ended\": %uL, \"failed\": %uL},\n"
-        "  \"lock\": {\"max_hold_ns\": %uL, \"slow_holds\": %uL},\n"
+        "  \"lock\": {\"max_hold_ns\": %uL, \"slow_holds\": %uL, "
+        "\"holds\": %uL, \"hold_ns_total\": %uL,\n"
+        "           \"holds_by_length\": {",
+        s->created, s->expired, s->evicted, s->ended, s->failed,
+        s->lock_max_ns, s->lock_slow, ngx_http_session_status_holds(s),
+        s->lock_total_ns);
+
+    for (i = 0; i < NGX_HTTP_SESSION_LOCK_BUCKETS; i++) {
+        ngx_http_session_stream_printf(st, 64, "%s\"%s\": %uL",
+                                       i ? ", " : "",
+                                       ngx_http_session_status_buckets[i]
+                                           .name,
+                                       s->lock_holds[i]);
+    }
+
+    ngx_http_session_stream_printf(st, 128,
+        "}},\n"
         "  \"config\": {\"timeout_ms\": %M, \"keep_closed_ms\": %M}\n"
         "}\n",
-        s->created, s->expired, s->evicted, s->ended, s->failed,
-        s->lock_max_ns, s->lock_slow, s->timeout, s->keep_closed);
+        s->timeout, s->keep_closed);
 }
 
 
@@ -454,6 +493,7 @@ ngx_http_session_status_prometheus(ngx_http_session_stream_t *st,
     ngx_http_session_status_t *ss)
 {
     u_char                            *p, value[NGX_INT64_LEN + 12];
+    uint64_t                           n;
     ngx_uint_t                         i;
     ngx_http_session_type_t           *t;
     ngx_http_session_stats_t          *s;
@@ -523,6 +563,29 @@ ngx_http_session_status_prometheus(ngx_http_session_stream_t *st,
     p = ngx_sprintf(value, "%uL.%09uL", s->lock_max_ns / 1000000000,
                     s->lock_max_ns % 1000000000);
     ngx_http_session_status_sample(st, "nginx_session_lock_hold_max_seconds",
+                                   NULL, 0, value, p);
+
+    ngx_http_session_status_help(st, "nginx_session_lock_hold_seconds",
+                                 "histogram",
+                                 "Zone lock holds by length.");
+
+    n = 0;
+
+    for (i = 0; i < NGX_HTTP_SESSION_LOCK_BUCKETS; i++) {
+        n += s->lock_holds[i];
+        ngx_http_session_status_bucket(st,
+                                       ngx_http_session_status_buckets[i].le,
+                                       n);
+    }
+
+    p = ngx_sprintf(value, "%uL.%09uL", s->lock_total_ns / 1000000000,
+                    s->lock_total_ns % 1000000000);
+    ngx_http_session_status_sample(st, "nginx_session_lock_hold_seconds_sum",
+                                   NULL, 0, value, p);
+
+    p = ngx_sprintf(value, "%uL", n);
+    ngx_http_session_status_sample(st,
+                                   "nginx_session_lock_hold_seconds_count",
                                    NULL, 0, value, p);
 
     ngx_http_session_status_help(st, "nginx_session_timeout_seconds", "gauge",
@@ -606,6 +669,38 @@ ngx_http_session_status_label(ngx_http_session_stream_t *st, u_char *data,
     }
 
     st->buf->last = p;
+}
+
+
+/* a cumulative histogram bucket */
+
+static void
+ngx_http_session_status_bucket(ngx_http_session_stream_t *st, char *le,
+    uint64_t count)
+{
+    ngx_http_session_stream_str(st,
+                                "nginx_session_lock_hold_seconds_bucket"
+                                "{zone=\"");
+    ngx_http_session_status_label(st, st->zone->name.data,
+                                  st->zone->name.len);
+    ngx_http_session_stream_printf(st, 64, "\",le=\"%s\"} %uL\n",
+                                   le, count);
+}
+
+
+static uint64_t
+ngx_http_session_status_holds(ngx_http_session_stats_t *s)
+{
+    uint64_t    n;
+    ngx_uint_t  i;
+
+    n = 0;
+
+    for (i = 0; i < NGX_HTTP_SESSION_LOCK_BUCKETS; i++) {
+        n += s->lock_holds[i];
+    }
+
+    return n;
 }
 
 
@@ -778,8 +873,11 @@ ngx_http_session_status_list(ngx_http_request_t *r,
         st->cursor.acct_type = l->type ? l->type - 1 : 0;
 
         if (q->resume) {
+            /* the digest finds the resume point, the seq if it is gone */
             st->cursor.acct_type = q->acct_type;
             st->cursor.seq = q->seq;
+            ngx_memcpy(st->cursor.digest, q->digest,
+                       NGX_HTTP_SESSION_DIGEST_LEN);
         }
 
     } else {
@@ -1068,12 +1166,10 @@ static void
 ngx_http_session_status_record(ngx_http_session_stream_t *st,
     ngx_http_session_status_list_t *l, ngx_http_session_record_t *rec)
 {
-    u_char                   *vars, *last;
+    u_char                   *vars, *last, addr[NGX_SOCKADDR_STRLEN];
     ngx_str_t                 name, value, type;
     ngx_uint_t                n;
     ngx_http_session_type_t  *t;
-
-    u_char                    addr[NGX_SOCKADDR_STRLEN];
 
     if (l->count) {
         ngx_http_session_stream_str(st, ",\n{\"sid\":\"");
@@ -1227,7 +1323,7 @@ static size_t
 ngx_http_session_status_cursor_text(ngx_http_session_status_query_t *q,
     ngx_http_session_cursor_t *pos, u_char *text)
 {
-    u_char      raw[NGX_HTTP_SESSION_CURSOR_TREE];
+    u_char      raw[NGX_HTTP_SESSION_CURSOR_ACCOUNT];
     uint32_t    fp;
     ngx_str_t   src, dst;
     ngx_uint_t  i;
@@ -1252,6 +1348,7 @@ ngx_http_session_status_cursor_text(ngx_http_session_status_query_t *q,
             raw[7 + i] = (u_char) (pos->seq >> (56 - 8 * i));
         }
 
+        ngx_memcpy(&raw[15], pos->digest, NGX_HTTP_SESSION_DIGEST_LEN);
         src.len = NGX_HTTP_SESSION_CURSOR_ACCOUNT;
     }
 
@@ -1330,6 +1427,8 @@ ngx_http_session_status_cursor_parse(ngx_http_session_status_query_t *q,
         for (i = 0; i < 8; i++) {
             q->seq = (q->seq << 8) | raw[7 + i];
         }
+
+        ngx_memcpy(q->digest, &raw[15], NGX_HTTP_SESSION_DIGEST_LEN);
 
     } else {
         ngx_str_set(&q->error, "malformed cursor: bad length or walk");

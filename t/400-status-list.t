@@ -113,8 +113,8 @@ my $n = 0;
 my ($sids, $pages) = walk("/status?list=1&limit=3", sub {
     my ($i, $page) = @_;
 
-    # one already listed, one perhaps not listed yet, and two new ones
-    for my $acct ($page->{sessions}[0]{account}, "o" . (30 - $i)) {
+    # the one the cursor names, one perhaps not listed yet, two new ones
+    for my $acct ($page->{sessions}[-1]{account}, "o" . (30 - $i)) {
         next if $gone{$acct}++;
         logout($acct);
     }
@@ -202,8 +202,35 @@ is_deeply([duplicates(@$sids)], [], "no duplicates while it changes");
 my %in = map { $_ => 1 } @$sids;
 ok(!grep({ !$in{$_} } @$all), "every session of alice there at the start");
 
+# the session a cursor names logged out before the next page
+my %tok;
+for my $t (map({ "a$_" } 1 .. 3), map({ "ai$_" } 1 .. 2),
+           map({ "an$_" } 1 .. 3))
+{
+    $tok{ get("/sid", Cookie => "SID=$t")->{content} } = $t;
+}
+
+my ($start) = walk("/status?list=1&account=alice&limit=1000");
+is(scalar @$start, 8, "alice has 8 sessions now");
+
+my %out;
+($sids) = walk("/status?list=1&account=alice&limit=2", sub {
+    my ($i, $page) = @_;
+    my $sid = $page->{sessions}[-1]{sid};
+    $out{$sid} = 1;
+    logout($tok{$sid}, type => $page->{sessions}[-1]{type} eq 'imap'
+                              ? 'imap' : undef);
+});
+ok(keys %out >= 3, "cursors' sessions logged out: " . keys %out);
+is_deeply([duplicates(@$sids)], [], "no duplicates");
+is_deeply([sort @$sids], [sort @$start], "every session once");
+
+($sids) = walk("/status?list=1&account=alice&limit=1000");
+is(scalar @$sids, 8 - keys %out, "the logged-out ones are gone");
+
 my ($imap, $pi) = walk("/status?list=1&account=alice&type=imap&limit=1");
-is(scalar @$imap, 2, "account and type");
+is(scalar @$imap, 2 - grep({ /^ai/ } map { $tok{$_} } keys %out),
+   "account and type");
 ok(!grep({ $_->{type} ne 'imap' } map { @{ $_->{sessions} } } @$pi),
    "only imap");
 

@@ -39,7 +39,10 @@ $keys->($_) eq "config,lock,memory,now,sessions,totals,types,version,zone"
 && !grep({ $_ != 0 } map { values %$_ } values %{ $_->{types} })
 && $keys->($_->{totals}) eq "created,ended,evicted,expired,failed"
 && !grep({ $_ != 0 } values %{ $_->{totals} })
-&& $keys->($_->{lock}) eq "max_hold_ns,slow_holds"
+&& $keys->($_->{lock})
+   eq "hold_ns_total,holds,holds_by_length,max_hold_ns,slow_holds"
+&& $keys->($_->{lock}{holds_by_length}) eq join(",", sort qw(under_10us
+   under_100us under_1ms under_10ms under_100ms 100ms_or_more))
 && $_->{config}{timeout_ms} == 90000
 && $_->{config}{keep_closed_ms} == 120000
 --- no_error_log
@@ -72,6 +75,12 @@ $_->{sessions}{open} == 3 && $_->{sessions}{closed} == 0
 && $_->{totals}{failed} == 0
 && abs($_->{memory}{bytes_per_session} - $_->{memory}{used} / 3) < 0.01
 && $_->{lock}{max_hold_ns} > 0 && $_->{lock}{max_hold_ns} < 1e9
+&& $_->{lock}{holds} >= 5
+&& $_->{lock}{holds} == eval { my $n = 0;
+                               $n += $_ for values %{ $_->{lock}{holds_by_length} };
+                               $n }
+&& $_->{lock}{hold_ns_total} >= $_->{lock}{max_hold_ns}
+&& $_->{lock}{hold_ns_total} <= $_->{lock}{holds} * $_->{lock}{max_hold_ns}
 END
 --- no_error_log
 [error]
@@ -126,7 +135,9 @@ join(",", sort keys %names) eq join(",", qw(
     nginx_session_closed_sessions nginx_session_created_total
     nginx_session_ended_total nginx_session_evicted_total
     nginx_session_expired_total nginx_session_keep_closed_seconds
-    nginx_session_lock_hold_max_seconds nginx_session_lock_slow_holds_total
+    nginx_session_lock_hold_max_seconds nginx_session_lock_hold_seconds_bucket
+    nginx_session_lock_hold_seconds_count nginx_session_lock_hold_seconds_sum
+    nginx_session_lock_slow_holds_total
     nginx_session_open_sessions nginx_session_timeout_seconds
     nginx_session_zone_free_bytes nginx_session_zone_size_bytes
     nginx_session_zone_used_bytes))
@@ -157,6 +168,11 @@ join(",", sort keys %names) eq join(",", qw(
        - $m{"nginx_session_zone_used_bytes{$z}"} / 4) < 0.01
 && $m{"nginx_session_lock_hold_max_seconds{$z}"} > 0
 && $m{"nginx_session_lock_hold_max_seconds{$z}"} < 1
+&& $m{"nginx_session_lock_hold_seconds_count{$z}"} >= 5
+&& $m{"nginx_session_lock_hold_seconds_sum{$z}"}
+   >= $m{"nginx_session_lock_hold_max_seconds{$z}"}
+&& join(",", sort map { /le="([^"]+)"/ } grep { /_bucket/ } keys %m)
+   eq join(",", sort qw(1e-05 0.0001 0.001 0.01 0.1 +Inf))
 && $m{"nginx_session_timeout_seconds{$z}"} == 1800
 && $m{"nginx_session_keep_closed_seconds{$z}"} == 60
 END

@@ -11,7 +11,9 @@ package t::StatusCheck;
 #                         TYPE or a sample, HELP and TYPE before a
 #                         metric's samples, samples of a metric together,
 #                         counters and only counters named *_total, a
-#                         zone label on every sample, no series twice.
+#                         zone label on every sample, no series twice,
+#                         histograms with cumulative buckets ending in
+#                         le="+Inf" equal to _count, and a _sum.
 #                         %m holds the samples, keyed 'name{labels}'.
 #   --- pause eval        [seconds to wait after each request]
 #   --- pages             Perl code run after the block's last request
@@ -245,7 +247,8 @@ sub parse_prometheus {
             next;
         }
 
-        if ($line =~ /^# TYPE ($name_re) (counter|gauge|untyped)$/) {
+        if ($line =~ /^# TYPE ($name_re) (counter|gauge|histogram|untyped)$/)
+        {
             push @errors, "line $ln: second TYPE of $1" if $type{$1};
             push @errors, "line $ln: TYPE of $1 after its samples"
                 if $count{$1};
@@ -255,7 +258,23 @@ sub parse_prometheus {
 
         if ($line =~ /^($name_re)(\{$label_re(?:,$label_re)*\}) ($value_re)$/)
         {
-            my ($name, $labels, $value) = ($1, $2, $3);
+            my ($series, $labels, $value) = ($1, $2, $3);
+
+            # a histogram's samples belong to its family
+            my $name = $series;
+            my ($base, $part) = $series =~ /^(.+)_(bucket|sum|count)$/;
+
+            if (defined $base && ($type{$base} // '') eq 'histogram') {
+                my $le = $labels =~ /[{,]le="/;
+                $name = $base;
+                push @errors, "line $ln: $series without le"
+                    if $part eq 'bucket' && !$le;
+                push @errors, "line $ln: $series with le"
+                    if $part ne 'bucket' && $le;
+            }
+
+            push @errors, "line $ln: histogram $name sample $series"
+                if ($type{$name} // '') eq 'histogram' && $name eq $series;
 
             push @errors, "line $ln: $name has no HELP" if !$help{$name};
             push @errors, "line $ln: $name has no TYPE" if !$type{$name};
@@ -278,9 +297,9 @@ sub parse_prometheus {
 
             $count{$name}++;
 
-            push @errors, "line $ln: $name$labels twice"
-                if exists $samples{"$name$labels"};
-            $samples{"$name$labels"} = $value;
+            push @errors, "line $ln: $series$labels twice"
+                if exists $samples{"$series$labels"};
+            $samples{"$series$labels"} = $value;
             next;
         }
 
@@ -289,6 +308,40 @@ sub parse_prometheus {
 
     for my $name (sort keys %type) {
         push @errors, "$name has a TYPE but no sample" if !$count{$name};
+        next if $type{$name} ne 'histogram';
+
+        # per label set: buckets cumulative, +Inf = _count, a _sum
+        my %sets;
+        for my $k (keys %samples) {
+            next if $k !~ /^\Q$name\E_(bucket|sum|count)(\{.*\})$/;
+            my ($part, $l) = ($1, $2);
+            my $le;
+            $le = $1 if $l =~ s/,?le="([^"]*)"//;
+            $l =~ s/\{,/{/;
+            if ($part eq 'bucket') {
+                $sets{$l}{buckets}{$le} = $samples{$k};
+            } else {
+                $sets{$l}{$part} = $samples{$k};
+            }
+        }
+
+        for my $l (sort keys %sets) {
+            my $set = $sets{$l};
+            my @le = sort { ($a eq '+Inf' ? 9e99 : $a)
+                            <=> ($b eq '+Inf' ? 9e99 : $b) }
+                     keys %{ $set->{buckets} };
+            my $prev = 0;
+            for my $le (@le) {
+                push @errors, "$name$l: bucket le=$le below the one before"
+                    if $set->{buckets}{$le} < $prev;
+                $prev = $set->{buckets}{$le};
+            }
+            push @errors, "$name$l: no +Inf bucket"
+                if !@le || $le[-1] ne '+Inf';
+            push @errors, "$name$l: +Inf bucket is not _count"
+                if !defined $set->{count} || $prev != $set->{count};
+            push @errors, "$name$l: no _sum" if !defined $set->{sum};
+        }
     }
 
     return (\%samples, \@errors);
