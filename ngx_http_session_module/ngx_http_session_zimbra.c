@@ -306,8 +306,8 @@ ngx_http_session_zimbra_answer(ngx_http_request_t *r,
 {
     ngx_str_t                     reason;
     ngx_uint_t                    i, admin;
-    ngx_http_session_zone_t      *zone;
     ngx_http_session_ctx_t       *ctx;
+    ngx_http_session_zone_t      *zone;
     ngx_http_session_stream_t    *st;
     ngx_http_session_zimbra_t    *z;
     ngx_http_session_loc_conf_t  *slcf;

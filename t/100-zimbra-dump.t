@@ -244,6 +244,8 @@ name(//za:DumpSessionsResponse/*[5]) => synclistener
 name(//za:DumpSessionsResponse/*[6]) => waitset
 count(//za:DumpSessionsResponse/*) => 6
 //za:DumpSessionsResponse/\@activeSessions => 6", undef]
+--- json eval
+[undef, '$_->{Body}{DumpSessionsResponse}{activeSessions} == 6 && ref $_->{Body}{DumpSessionsResponse}{waitset} eq "ARRAY"']
 --- response_body_like eval
 [qr/^<soap:Envelope/, qr/^\{"Header":\{"context":\{"_jsns":"urn:zimbra"\}\},"Body":\{"DumpSessionsResponse":\{"soap":\[\{"activeAccounts":1,"activeSessions":1\}\],"imap":\[[^]]*\],"admin":\[[^]]*\],"wiki":\[[^]]*\],"synclistener":\[[^]]*\],"waitset":\[\{"activeAccounts":1,"activeSessions":1\}\],"activeSessions":6,/]
 --- no_error_log
@@ -382,6 +384,8 @@ Content-Type: text/xml; charset=utf-8
 --- response_body_like eval
 ['<admin activeAccounts="1" activeSessions="1"/></DumpSessionsResponse>',
  '<admin activeAccounts="1" activeSessions="1"/></DumpSessionsResponse>']
+--- xsd eval
+["zimbraAdmin.xsd", "zimbraAdmin.xsd"]
 --- no_error_log
 [error]
 

@@ -134,6 +134,8 @@ count(//za:*) => 0", undef,
  "Cookie: ZM_ADMIN_AUTH_TOKEN=admintok"]
 --- error_code eval
 [200, 500, 500]
+--- xsd eval
+["zimbraAdmin.xsd", undef, undef]
 --- xpath eval
 ["//za:DumpSessionsResponse/\@activeSessions => 2",
  "//z:Error/z:Code => service.PERM_DENIED",
@@ -218,6 +220,8 @@ count(//za:*) => 0", undef,
 ["X-Operator: 1", "X-Operator: yes", "X-Operator: 0"]
 --- error_code eval
 [200, 200, 500]
+--- xsd eval
+["zimbraAdmin.xsd", "zimbraAdmin.xsd", undef]
 --- xpath eval
 ["//za:DumpSessionsResponse/\@activeSessions => 0",
  "//za:DumpSessionsResponse/\@activeSessions => 0",
@@ -282,6 +286,8 @@ count(//za:*) => 0", undef,
 ["", "", "", "", "Cookie: ZM_ADMIN_AUTH_TOKEN=usertok", ""]
 --- error_code eval
 [500, 500, 500, 200]
+--- xsd eval
+[undef, undef, undef, "zimbraAdmin.xsd"]
 --- xpath eval
 [undef, undef, undef,
  "//za:DumpSessionsResponse/\@activeSessions => 2
@@ -310,6 +316,11 @@ count(//za:admin/za:s[\@cd = \@ld]) => 1"]
 ['^\{"Header":\{"context":\{"_jsns":"urn:zimbra"\}\},"Body":\{"Fault":\{"Code":\{"Value":"soap:Sender"\},"Reason":\{"Text":"no valid authtoken present"\}',
  '^<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"><soap:Header><context xmlns="urn:zimbra"/></soap:Header><soap:Body><soap:Fault>',
  '^<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Header><context xmlns="urn:zimbra"/></soap:Header><soap:Body><soap:Fault><faultcode>soap:Client</faultcode><faultstring>no valid authtoken present</faultstring><detail><Error xmlns="urn:zimbra"><Code>service.AUTH_REQUIRED</Code><Trace>nginx-\d+:\d+:\d+</Trace></Error></detail></soap:Fault></soap:Body></soap:Envelope>$']
+--- json eval
+['$_->{Body}{Fault}{Detail}{Error}{Code} eq "service.AUTH_REQUIRED"', undef, undef]
+--- xpath eval
+[undef, "//z:Error/z:Code => service.AUTH_REQUIRED",
+ "//z:Error/z:Code => service.AUTH_REQUIRED"]
 --- no_error_log
 [error]
 
@@ -332,6 +343,8 @@ count(//za:admin/za:s[\@cd = \@ld]) => 1"]
 ]
 --- error_code eval
 [200, 500]
+--- xsd eval
+["zimbraAdmin.xsd", undef]
 --- xpath eval
 ["//za:DumpSessionsResponse/\@activeSessions => 2",
  "//z:Error/z:Code => service.PERM_DENIED"]

@@ -32,6 +32,9 @@ __DATA__
 --- response_headers eval
 ["Content-Type: text/xml; charset=utf-8\nCache-Control: no-store, no-cache",
  "Content-Type: text/xml; charset=utf-8\nCache-Control: no-store, no-cache"]
+--- xpath eval
+["//z:Error/z:Code => service.PARSE_ERROR",
+ "//soap:Reason/soap:Text => parse error: empty request payload"]
 --- response_body_like eval
 ['^<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"><soap:Body><soap:Fault><soap:Code><soap:Value>soap:Sender</soap:Value></soap:Code><soap:Reason><soap:Text>parse error: empty request payload</soap:Text></soap:Reason><soap:Detail><Error xmlns="urn:zimbra"><Code>service.PARSE_ERROR</Code><Trace>nginx-\d+:\d+:\d+</Trace></Error></soap:Detail></soap:Fault></soap:Body></soap:Envelope>$',
  '<Code>service.PARSE_ERROR</Code>']
@@ -141,7 +144,8 @@ count(/soap:Envelope/soap:Header) => 0",
 count(/soap:Envelope/soap:Header) => 0",
  "//soap:Reason/soap:Text => invalid request: No SOAP body",
  "//soap:Reason/soap:Text => invalid request: No SOAP body",
- undef, undef, undef, undef]
+ undef, undef, undef,
+ "//z:Error/z:Code => service.INVALID_REQUEST"]
 --- json eval
 [undef, undef, undef,
  '$_->{Body}{Fault}{Reason}{Text} eq "invalid request: No SOAP body" && $_->{Body}{Fault}{Detail}{Error}{Code} eq "service.INVALID_REQUEST" && !exists $_->{Header}',

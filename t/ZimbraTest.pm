@@ -93,8 +93,16 @@ sub zm_logins {
 
     for my $req (@_) {
         my ($method, $uri) = split / /, $req, 2;
-        my $res = $http->request($method, "http://127.0.0.1:"
-                                 . $Test::Nginx::Util::ServerPort . $uri);
+        my $res;
+
+        # nginx may still be starting (under valgrind, for a while)
+        for my $try (1 .. 100) {
+            $res = $http->request($method, "http://127.0.0.1:"
+                                  . $Test::Nginx::Util::ServerPort . $uri);
+            last if $res->{status} != 599;
+            select(undef, undef, undef, 0.2);
+        }
+
         die "$req: $res->{status} $res->{reason}\n"
             if $res->{status} != 200 || $res->{content} ne "app\n";
     }
