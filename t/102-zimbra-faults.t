@@ -205,7 +205,7 @@ $::ZmApp . $::Operator
     zm_json_request(attrs => '"listSessions":1.0'),
     zm_json_request(attrs => '"listSessions":"yes"'),
     zm_json_request(attrs => '"listSessions":{"a":[1,2,3]}'),
-    zm_json_request(attrs => '"groupByAccount":[[' . join(",", 1..100) . ']]'),
+    zm_json_request(attrs => '"groupByAccount":[[' . CORE::join(",", 1..100) . ']]'),
     "GET /service/admin/soap?listSessions=1&groupByAccount=yes",
 ]
 --- error_code eval
