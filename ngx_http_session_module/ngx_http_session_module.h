@@ -434,6 +434,41 @@ typedef struct {
 } ngx_http_session_update_t;
 
 
+/*
+ * A Zimbra DumpSessionsRequest as ngx_http_session_zimbra_parse() reads
+ * it from a body (or from GET arguments): plain data, no request or zone,
+ * so a fuzzer can drive the parser directly.
+ */
+
+#define NGX_HTTP_SESSION_ZIMBRA_SOAP12            0
+#define NGX_HTTP_SESSION_ZIMBRA_SOAP11            1
+#define NGX_HTTP_SESSION_ZIMBRA_JSON              2
+
+/* faults, in the order Zimbra checks: the first three before the caller */
+#define NGX_HTTP_SESSION_ZIMBRA_PARSE_ERROR       1
+#define NGX_HTTP_SESSION_ZIMBRA_INVALID_REQUEST   2
+#define NGX_HTTP_SESSION_ZIMBRA_UNKNOWN_DOCUMENT  3
+#define NGX_HTTP_SESSION_ZIMBRA_AUTH_REQUIRED     4
+#define NGX_HTTP_SESSION_ZIMBRA_PERM_DENIED       5
+
+typedef struct {
+    ngx_uint_t                   request;     /* the body's format */
+    ngx_uint_t                   response;    /* the answer's format */
+
+    /* refused whoever asks: a fault code and its reason */
+    ngx_uint_t                   fault;
+    ngx_str_t                    reason;
+    unsigned                     header:1;    /* fault: with soap:Header */
+
+    /* a bad attribute: refused once the caller may see the answer */
+    ngx_str_t                    invalid;
+
+    ngx_str_t                    token;       /* context/authToken */
+    unsigned                     list:1;      /* listSessions */
+    unsigned                     group:1;     /* groupByAccount */
+} ngx_http_session_zimbra_request_t;
+
+
 extern ngx_module_t  ngx_http_session_module;
 
 extern ngx_str_t  ngx_http_session_zimbra_types[];
@@ -572,6 +607,10 @@ ngx_int_t ngx_http_session_zimbra_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_session_hornbill_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_session_commvault_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_session_status_handler(ngx_http_request_t *r);
+
+/* ngx_http_session_zimbra.c */
+ngx_int_t ngx_http_session_zimbra_parse(ngx_pool_t *pool, ngx_str_t *body,
+    ngx_str_t *list, ngx_str_t *group, ngx_http_session_zimbra_request_t *zr);
 
 /* ngx_http_session_variables.c */
 ngx_int_t ngx_http_session_add_variables(ngx_conf_t *cf);
