@@ -31,7 +31,7 @@ module: $(MODULE)
 # Debian's nginx-dev ships the headers and configure scripts of the very
 # nginx it packages; a --with-compat module built against them loads
 # into /usr/sbin/nginx.
-$(BUILD)/nginx/Makefile: config
+$(BUILD)/nginx/objs/Makefile: config
 	@util/install-deps.sh build
 	rm -rf $(BUILD)/nginx
 	mkdir -p $(BUILD)
@@ -42,7 +42,7 @@ $(BUILD)/nginx/Makefile: config
 	       --add-dynamic-module=$(ROOT) >$(BUILD)/configure.log 2>&1 \
 	    || { tail -30 $(BUILD)/configure.log; exit 1; }
 
-$(MODULE): $(BUILD)/nginx/Makefile $(SOURCES)
+$(MODULE): $(BUILD)/nginx/objs/Makefile $(SOURCES)
 	$(MAKE) -C $(BUILD)/nginx -f objs/Makefile modules
 
 run: deps module
