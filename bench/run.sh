@@ -81,8 +81,9 @@ start_nginx() {
     exit 1
 }
 
+# the status JSON on one line, as results.jsonl holds it
 status() {
-    curl -fsS "$api/status?format=json"
+    curl -fsS "$api/status?format=json" | tr -d '\n'
 }
 
 # one wrk run of tracked-style traffic; prints its BENCH json
@@ -103,7 +104,7 @@ fill() {
     BENCH_FILL=$n BENCH_ACCOUNTS=$((n / per_account)) BENCH_THREADS=2 \
         wrk -t2 -c32 -d600s -s "$root/bench/fill.lua" "$tracked" >/dev/null
     end=$(date +%s.%N)
-    record "{\"kind\":\"fill\",\"n\":$n,\"seconds\":$(echo "$end - $start" | bc),\"status\":$(status)}"
+    record "{\"kind\":\"fill\",\"n\":$n,\"seconds\":$(awk "BEGIN { print $end - $start }"),\"status\":$(status)}"
 }
 
 overhead() {
