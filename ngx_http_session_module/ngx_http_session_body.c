@@ -174,6 +174,12 @@ ngx_http_session_parse_xml(ngx_pool_t *pool, ngx_str_t *body,
     doc = xmlCtxtReadMemory(ctxt, (char *) body->data, (int) body->len,
                             NULL, NULL, options);
 
+    if (doc && dtd) {
+        /* libxml2 2.9 hands back the stopped parse's partial document */
+        xmlFreeDoc(doc);
+        doc = NULL;
+    }
+
     if (doc == NULL) {
         if (dtd) {
             ngx_str_set(error, "a document type declaration (DTD) is not "

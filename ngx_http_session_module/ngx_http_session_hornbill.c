@@ -253,8 +253,10 @@ ngx_http_session_hornbill_answer(ngx_http_request_t *r, ngx_uint_t post)
     }
 
     if (rc != NGX_OK) {
+        /* the message may echo the request: kept out of the log */
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "session_info: request refused: %V", &req.error);
+                      "session_info: request refused with code %04ui",
+                      req.code);
 
         return ngx_http_session_hornbill_fail(r, json, req.code, &req.error);
     }
@@ -416,8 +418,9 @@ ngx_http_session_hornbill_fields(ngx_pool_t *pool,
     rec = hb->rec;
     f = fields;
 
-    len = 2 * sizeof("yyyy-MM-dd HH:mm:ssZ") + NGX_HTTP_SESSION_SID_LEN
-          + NGX_SOCKADDR_STRLEN + 2 * NGX_INT64_LEN;
+    /* two dates (with room for any year), sid, address, CRC */
+    len = 2 * (sizeof("-yyyy-MM-dd HH:mm:ssZ") + NGX_INT64_LEN)
+          + NGX_HTTP_SESSION_SID_LEN + NGX_SOCKADDR_STRLEN + NGX_INT64_LEN;
 
     p = ngx_pnalloc(pool, len);
     if (p == NULL) {

@@ -87,9 +87,11 @@ our $Config = <<'_EOC_';
 
     # Hornbill XMLMC: /xmlmc/session/, with ?method=, and //session/
     location ~ ^/xmlmc/+session/*$ {
+        session_track off;
         session_key $cookie_ESPSessionState;
         session_admin $hb_admin;
         session_info s instance=testinst;
+        client_max_body_size 16m;
     }
 
     location = /ask {
