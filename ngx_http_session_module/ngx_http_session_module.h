@@ -469,6 +469,25 @@ typedef struct {
 } ngx_http_session_zimbra_request_t;
 
 
+/*
+ * A Hornbill XMLMC request as ngx_http_session_hornbill_parse() reads it
+ * from the query arguments and the body; "code" and "error" say why it
+ * was refused.
+ */
+
+typedef struct {
+    ngx_str_t                    service;
+    ngx_str_t                    method;
+    ngx_str_t                    session_id;   /* as sent, trimmed */
+    u_char                       digest[NGX_HTTP_SESSION_DIGEST_LEN];
+    unsigned                     has_session_id:1;
+    unsigned                     json:1;       /* the body was JSON */
+    unsigned                     python:1;     /* b'...' body unwrapped */
+    ngx_uint_t                   code;
+    ngx_str_t                    error;
+} ngx_http_session_hornbill_request_t;
+
+
 extern ngx_module_t  ngx_http_session_module;
 
 extern ngx_str_t  ngx_http_session_zimbra_types[];
@@ -605,6 +624,9 @@ ngx_int_t ngx_http_session_status_parse(ngx_pool_t *pool, ngx_str_t *args,
 /* the endpoints */
 ngx_int_t ngx_http_session_zimbra_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_session_hornbill_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_session_hornbill_parse(ngx_pool_t *pool,
+    ngx_str_t *method, ngx_str_t *session_id, ngx_str_t *body,
+    ngx_http_session_hornbill_request_t *req);
 ngx_int_t ngx_http_session_commvault_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_session_status_handler(ngx_http_request_t *r);
 
