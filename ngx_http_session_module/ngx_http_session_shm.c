@@ -1600,10 +1600,12 @@ ngx_http_session_merge_vars(ngx_http_session_node_t *s,
 
         while ((q = ngx_http_session_var_next(q, last, &name, &value))) {
 
+            /* names are case-insensitive, as $session_var_NAME is */
+
             for (i = 0; i < up->nvars; i++) {
                 if (up->var_names[i].len == name.len
-                    && ngx_strncmp(up->var_names[i].data, name.data,
-                                   name.len)
+                    && ngx_strncasecmp(up->var_names[i].data, name.data,
+                                       name.len)
                        == 0)
                 {
                     break;
