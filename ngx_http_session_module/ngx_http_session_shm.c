@@ -2046,11 +2046,22 @@ ngx_http_session_copy_record(ngx_http_session_node_t *s,
 }
 
 
+/*
+ * A session past its timeout (or a logged-out one past keep_closed) is
+ * gone for lookups already; listings agree with them, whether or not
+ * the sweeping timer has removed it yet.
+ */
+
 static ngx_inline ngx_uint_t
-ngx_http_session_wanted(ngx_http_session_cursor_t *cur,
-    ngx_http_session_node_t *s)
+ngx_http_session_wanted(ngx_http_session_zone_t *zone,
+    ngx_http_session_cursor_t *cur, ngx_http_session_node_t *s, int64_t now)
 {
-    if ((s->flags & NGX_HTTP_SESSION_ENDED) && !cur->closed) {
+    if (s->flags & NGX_HTTP_SESSION_ENDED) {
+        if (!cur->closed || s->logout + (int64_t) zone->keep_closed <= now) {
+            return 0;
+        }
+
+    } else if (s->last + (int64_t) zone->timeout <= now) {
         return 0;
     }
 
@@ -2214,6 +2225,7 @@ ngx_http_session_read(ngx_http_session_zone_t *zone,
     ngx_http_session_cursor_t *cur, ngx_http_session_batch_t *batch)
 {
     u_char                      *arena;
+    int64_t                      now;
     ngx_uint_t                   visited, limit;
     ngx_rbtree_node_t           *node;
     ngx_http_session_node_t     *s;
@@ -2230,6 +2242,7 @@ ngx_http_session_read(ngx_http_session_zone_t *zone,
     arena = batch->arena;
     visited = 0;
     limit = batch->max * 4;
+    now = ngx_http_session_now();
 
     ngx_http_session_lock(zone);
 
@@ -2240,7 +2253,7 @@ ngx_http_session_read(ngx_http_session_zone_t *zone,
         while (node && visited++ < limit) {
             s = ngx_http_session_node(node);
 
-            if (ngx_http_session_wanted(cur, s)
+            if (ngx_http_session_wanted(zone, cur, s, now)
                 && ngx_http_session_copy_record(s, batch, &arena) != NGX_OK)
             {
                 break;
@@ -2279,7 +2292,7 @@ ngx_http_session_read(ngx_http_session_zone_t *zone,
                 goto done;
             }
 
-            if (ngx_http_session_wanted(cur, s)
+            if (ngx_http_session_wanted(zone, cur, s, now)
                 && ngx_http_session_copy_record(s, batch, &arena) != NGX_OK)
             {
                 goto done;
@@ -2311,22 +2324,25 @@ ngx_int_t
 ngx_http_session_read_one(ngx_http_session_zone_t *zone, u_char *digest,
     ngx_http_session_batch_t *batch)
 {
-    u_char                   *arena;
-    ngx_int_t                 rc;
-    ngx_http_session_node_t  *s;
+    u_char                     *arena;
+    int64_t                     now;
+    ngx_int_t                   rc;
+    ngx_http_session_node_t    *s;
+    ngx_http_session_cursor_t   cur;
 
     batch->nrecords = 0;
     arena = batch->arena;
     rc = NGX_DECLINED;
+    now = ngx_http_session_now();
+
+    ngx_memzero(&cur, sizeof(ngx_http_session_cursor_t));
+    cur.closed = 1;
 
     ngx_http_session_lock(zone);
 
     s = ngx_http_session_find_node(zone->sh, digest);
 
-    if (s
-        && ((s->flags & NGX_HTTP_SESSION_ENDED)
-            || s->last + (int64_t) zone->timeout > ngx_http_session_now()))
-    {
+    if (s && ngx_http_session_wanted(zone, &cur, s, now)) {
         rc = ngx_http_session_copy_record(s, batch, &arena);
     }
 
