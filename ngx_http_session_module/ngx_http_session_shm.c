@@ -1644,6 +1644,8 @@ ngx_http_session_merge_vars(ngx_http_session_node_t *s,
         if (n == NGX_HTTP_SESSION_VARS_MAX
             || p + 2 + up->var_names[i].len + up->var_values[i].len > end)
         {
+            /* said after the lock is released */
+            up->dropped = up->var_names[i];
             break;
         }
 
