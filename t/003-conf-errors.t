@@ -49,7 +49,17 @@ __DATA__
 
 
 
-=== TEST 5: a bad zone size
+=== TEST 5: a zone over 16 GB
+--- http_config
+    session_zone zone=s:16385m;
+--- config
+--- must_die
+--- error_log eval
+[qr/\[emerg\]/, q{session zone "s" is too large: it may hold at most 16384m}]
+
+
+
+=== TEST 6: a bad zone size
 --- http_config
     session_zone zone=s:lots;
 --- config
@@ -59,7 +69,7 @@ __DATA__
 
 
 
-=== TEST 6: two session zones of one name
+=== TEST 7: two session zones of one name
 --- http_config
     session_zone zone=s:1m;
     session_zone zone=s:1m;
@@ -70,7 +80,7 @@ __DATA__
 
 
 
-=== TEST 7: two session zones of one name and different sizes
+=== TEST 8: two session zones of one name and different sizes
 --- http_config
     session_zone zone=s:1m;
     session_zone zone=s:2m;
@@ -81,7 +91,7 @@ __DATA__
 
 
 
-=== TEST 8: a session zone named like another module's zone
+=== TEST 9: a session zone named like another module's zone
 --- http_config
     limit_req_zone $binary_remote_addr zone=s:1m rate=1r/s;
     session_zone zone=s:1m;
@@ -92,7 +102,7 @@ __DATA__
 
 
 
-=== TEST 9: an unknown session_zone parameter
+=== TEST 10: an unknown session_zone parameter
 --- http_config
     session_zone zone=s:1m evict=yes;
 --- config
@@ -102,7 +112,7 @@ __DATA__
 
 
 
-=== TEST 10: a bad timeout
+=== TEST 11: a bad timeout
 --- http_config
     session_zone zone=s:1m timeout=soon;
 --- config
@@ -112,7 +122,7 @@ __DATA__
 
 
 
-=== TEST 11: a zero timeout
+=== TEST 12: a zero timeout
 --- http_config
     session_zone zone=s:1m timeout=0;
 --- config
@@ -122,7 +132,7 @@ __DATA__
 
 
 
-=== TEST 12: a bad keep_closed
+=== TEST 13: a bad keep_closed
 --- http_config
     session_zone zone=s:1m keep_closed=-1;
 --- config
@@ -132,7 +142,7 @@ __DATA__
 
 
 
-=== TEST 13: an empty state file name
+=== TEST 14: an empty state file name
 --- http_config
     session_zone zone=s:1m state=;
 --- config
@@ -142,7 +152,7 @@ __DATA__
 
 
 
-=== TEST 14: session_zone in a server block
+=== TEST 15: session_zone in a server block
 --- config
     session_zone zone=s:1m;
 --- must_die
@@ -151,7 +161,7 @@ __DATA__
 
 
 
-=== TEST 15: session_track names an unknown zone
+=== TEST 16: session_track names an unknown zone
 --- http_config
     session_zone zone=s:1m;
 --- config
@@ -164,7 +174,7 @@ __DATA__
 
 
 
-=== TEST 16: session_dump names an unknown zone
+=== TEST 17: session_dump names an unknown zone
 --- http_config
     session_zone zone=s:1m;
 --- config
@@ -177,7 +187,7 @@ __DATA__
 
 
 
-=== TEST 17: session_list names another module's zone
+=== TEST 18: session_list names another module's zone
 --- http_config
     limit_req_zone $binary_remote_addr zone=lr:1m rate=1r/s;
 --- config
@@ -190,7 +200,7 @@ __DATA__
 
 
 
-=== TEST 18: session_track twice
+=== TEST 19: session_track twice
 --- http_config
     session_zone zone=s:1m;
 --- config
@@ -204,7 +214,7 @@ __DATA__
 
 
 
-=== TEST 19: session_key twice
+=== TEST 20: session_key twice
 --- http_config
     session_zone zone=s:1m;
 --- config
@@ -218,7 +228,7 @@ __DATA__
 
 
 
-=== TEST 20: session_create twice
+=== TEST 21: session_create twice
 --- http_config
     session_zone zone=s:1m;
 --- config
@@ -232,7 +242,7 @@ __DATA__
 
 
 
-=== TEST 21: session_end twice
+=== TEST 22: session_end twice
 --- http_config
     session_zone zone=s:1m;
 --- config
@@ -246,7 +256,7 @@ __DATA__
 
 
 
-=== TEST 22: session_type twice
+=== TEST 23: session_type twice
 --- http_config
     session_zone zone=s:1m;
 --- config
@@ -260,7 +270,7 @@ __DATA__
 
 
 
-=== TEST 23: session_account twice
+=== TEST 24: session_account twice
 --- http_config
     session_zone zone=s:1m;
 --- config
@@ -274,7 +284,7 @@ __DATA__
 
 
 
-=== TEST 24: session_admin twice
+=== TEST 25: session_admin twice
 --- http_config
     session_zone zone=s:1m;
 --- config
@@ -288,7 +298,7 @@ __DATA__
 
 
 
-=== TEST 25: session_max_body_size twice
+=== TEST 26: session_max_body_size twice
 --- http_config
     session_zone zone=s:1m;
 --- config
@@ -302,7 +312,7 @@ __DATA__
 
 
 
-=== TEST 26: session_key with an empty value
+=== TEST 27: session_key with an empty value
 --- http_config
     session_zone zone=s:1m;
 --- config
@@ -313,7 +323,7 @@ __DATA__
 
 
 
-=== TEST 27: session_track without a zone
+=== TEST 28: session_track without a zone
 --- http_config
     session_zone zone=s:1m;
 --- config
@@ -324,7 +334,7 @@ __DATA__
 
 
 
-=== TEST 28: an invalid session type name
+=== TEST 29: an invalid session type name
 --- http_config
     session_zone zone=s:1m;
 --- config
@@ -335,7 +345,7 @@ __DATA__
 
 
 
-=== TEST 29: a session type name of 32 characters
+=== TEST 30: a session type name of 32 characters
 --- http_config
     session_zone zone=s:1m;
 --- config
@@ -346,7 +356,7 @@ __DATA__
 
 
 
-=== TEST 30: eleven custom session types
+=== TEST 31: eleven custom session types
 --- http_config
     session_zone zone=s:1m;
 --- config
@@ -367,7 +377,7 @@ __DATA__
 
 
 
-=== TEST 31: an invalid session variable name
+=== TEST 32: an invalid session variable name
 --- http_config
     session_zone zone=s:1m;
 --- config
@@ -378,7 +388,7 @@ __DATA__
 
 
 
-=== TEST 32: a session variable name of 33 characters
+=== TEST 33: a session variable name of 33 characters
 --- http_config
     session_zone zone=s:1m;
 --- config
@@ -389,7 +399,7 @@ __DATA__
 
 
 
-=== TEST 33: one session variable twice, in any case
+=== TEST 34: one session variable twice, in any case
 --- http_config
     session_zone zone=s:1m;
 --- config
@@ -401,7 +411,7 @@ __DATA__
 
 
 
-=== TEST 34: nine session variables
+=== TEST 35: nine session variables
 --- http_config
     session_zone zone=s:1m;
 --- config
@@ -420,7 +430,7 @@ __DATA__
 
 
 
-=== TEST 35: session_var without a value
+=== TEST 36: session_var without a value
 --- http_config
     session_zone zone=s:1m;
 --- config
@@ -431,7 +441,7 @@ __DATA__
 
 
 
-=== TEST 36: a bad session_account parameter
+=== TEST 37: a bad session_account parameter
 --- http_config
     session_zone zone=s:1m;
 --- config
@@ -442,7 +452,7 @@ __DATA__
 
 
 
-=== TEST 37: session_account with three values
+=== TEST 38: session_account with three values
 --- http_config
     session_zone zone=s:1m;
 --- config
@@ -453,7 +463,7 @@ __DATA__
 
 
 
-=== TEST 38: a bad session_max_body_size
+=== TEST 39: a bad session_max_body_size
 --- http_config
     session_zone zone=s:1m;
 --- config
@@ -464,7 +474,7 @@ __DATA__
 
 
 
-=== TEST 39: session_info with an empty instance=
+=== TEST 40: session_info with an empty instance=
 --- http_config
     session_zone zone=s:1m;
 --- config
@@ -477,7 +487,7 @@ __DATA__
 
 
 
-=== TEST 40: session_info with an unknown parameter
+=== TEST 41: session_info with an unknown parameter
 --- http_config
     session_zone zone=s:1m;
 --- config
@@ -490,7 +500,7 @@ __DATA__
 
 
 
-=== TEST 41: session_dump with a parameter
+=== TEST 42: session_dump with a parameter
 --- http_config
     session_zone zone=s:1m;
 --- config
@@ -503,7 +513,7 @@ __DATA__
 
 
 
-=== TEST 42: two endpoints in one location
+=== TEST 43: two endpoints in one location
 --- http_config
     session_zone zone=s:1m;
 --- config
@@ -517,7 +527,7 @@ __DATA__
 
 
 
-=== TEST 43: one endpoint twice in one location
+=== TEST 44: one endpoint twice in one location
 --- http_config
     session_zone zone=s:1m;
 --- config
@@ -531,7 +541,7 @@ __DATA__
 
 
 
-=== TEST 44: session_dump at server level
+=== TEST 45: session_dump at server level
 --- http_config
     session_zone zone=s:1m;
 --- config
@@ -542,7 +552,7 @@ __DATA__
 
 
 
-=== TEST 45: session_info at server level
+=== TEST 46: session_info at server level
 --- http_config
     session_zone zone=s:1m;
 --- config
@@ -553,7 +563,7 @@ __DATA__
 
 
 
-=== TEST 46: session_list at server level
+=== TEST 47: session_list at server level
 --- http_config
     session_zone zone=s:1m;
 --- config
@@ -564,7 +574,7 @@ __DATA__
 
 
 
-=== TEST 47: session_status at server level
+=== TEST 48: session_status at server level
 --- http_config
     session_zone zone=s:1m;
 --- config
@@ -575,7 +585,7 @@ __DATA__
 
 
 
-=== TEST 48: session_list at http level
+=== TEST 49: session_list at http level
 --- http_config
     session_zone zone=s:1m;
     session_list s;
@@ -586,7 +596,7 @@ __DATA__
 
 
 
-=== TEST 49: session_track in the main context
+=== TEST 50: session_track in the main context
 --- main_config
     session_track s;
 --- config
