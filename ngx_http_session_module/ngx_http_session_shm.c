@@ -1537,8 +1537,17 @@ ngx_http_session_update(ngx_http_session_zone_t *zone,
         }
 
         sh->pinned_node = NULL;
+    }
 
-    } else if (up->id.len && up->name.len) {
+    /* a name given with the id names the account, joined or not */
+
+    acct = ngx_http_session_acct(s);
+
+    if (up->name.len
+        && acct
+        && acct->id_len == up->id.len
+        && ngx_memcmp(acct->data, up->id.data, up->id.len) == 0)
+    {
         if (ngx_http_session_rename_account(zone, s, &up->name) != NGX_OK) {
             rc = NGX_ERROR;
         }

@@ -188,7 +188,38 @@ __DATA__
 
 
 
-=== TEST 5: session_account is inherited as a whole and may be replaced
+=== TEST 5: a session that moves to an existing account with a new name renames it
+--- http_config
+    session_zone zone=s:1m;
+--- config
+    session_track s;
+    session_key $cookie_SID;
+    session_create $arg_new;
+    session_account $arg_id name=$arg_name;
+
+    location / {
+        add_header X-Account "account=$session_account name=$session_account_name" always;
+        return 204;
+    }
+--- request eval
+["GET /?new=a&id=u1&name=Ann", "GET /?new=b&id=u2&name=Bob",
+ "GET /?id=u2&name=Robert", "GET /", "GET /?id=u2", "GET /"]
+--- more_headers eval
+["", "", "Cookie: SID=a", "Cookie: SID=b", "Cookie: SID=a",
+ "Cookie: SID=a"]
+--- error_code eval
+[204, 204, 204, 204, 204, 204]
+--- response_headers eval
+["X-Account: account=u1 name=Ann", "X-Account: account=u2 name=Bob",
+ "X-Account: account=u2 name=Robert", "X-Account: account=u2 name=Robert",
+ "X-Account: account=u2 name=Robert", "X-Account: account=u2 name=Robert"]
+--- no_error_log
+[error]
+[warn]
+
+
+
+=== TEST 6: session_account is inherited as a whole and may be replaced
 --- http_config
     session_zone zone=s:1m;
 --- config
@@ -219,7 +250,7 @@ __DATA__
 
 
 
-=== TEST 6: session_var: several, empty changes nothing, a new value replaces the old
+=== TEST 7: session_var: several, empty changes nothing, a new value replaces the old
 --- http_config
     session_zone zone=s:1m;
 --- config
@@ -254,7 +285,7 @@ __DATA__
 
 
 
-=== TEST 7: session_var in a location replaces the inherited list; values persist
+=== TEST 8: session_var in a location replaces the inherited list; values persist
 --- http_config
     session_zone zone=s:1m;
 --- config
@@ -288,7 +319,7 @@ __DATA__
 
 
 
-=== TEST 8: a variable set in two locations under names differing in case is one variable
+=== TEST 9: a variable set in two locations under names differing in case is one variable
 --- http_config
     session_zone zone=s:1m;
 --- config
@@ -323,7 +354,7 @@ __DATA__
 
 
 
-=== TEST 9: the variables in return and add_header
+=== TEST 10: the variables in return and add_header
 --- http_config
     session_zone zone=s:1m;
 --- config
@@ -358,7 +389,7 @@ __DATA__
 
 
 
-=== TEST 10: the variables in log_format, on the request that creates the session
+=== TEST 11: the variables in log_format, on the request that creates the session
 --- http_config
     session_zone zone=s:1m;
     log_format sess "sess sid=$session_id new=$session_new type=$session_type account=$session_account name=$session_account_name var=$session_var_host";
@@ -385,7 +416,7 @@ qr/^sess sid=[0-9a-f]{32} new=1 type=imap account=7 name=Zed var=example.org$/
 
 
 
-=== TEST 11: the variables in log_format, on a later request
+=== TEST 12: the variables in log_format, on a later request
 --- http_config
     session_zone zone=s:1m;
     log_format sess "sess sid=$session_id new=$session_new account=$session_account var=$session_var_host uri=$uri";
@@ -419,7 +450,7 @@ Cookie: SID=t
 
 
 
-=== TEST 12: $session_created is the creation time in milliseconds and does not move
+=== TEST 13: $session_created is the creation time in milliseconds and does not move
 --- http_config
     session_zone zone=s:1m;
 --- config
