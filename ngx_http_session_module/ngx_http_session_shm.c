@@ -1030,12 +1030,14 @@ ngx_http_session_rename_account(ngx_http_session_zone_t *zone,
     /* an eviction cannot empty the old record: "s" stays in it */
 
     zone->sh->pinned_node = s;
-    node = ngx_http_session_alloc(zone, size);
-    zone->sh->pinned_node = NULL;
 
+    node = ngx_http_session_alloc(zone, size);
     if (node == NULL) {
+        zone->sh->pinned_node = NULL;
         return NGX_ERROR;
     }
+
+    zone->sh->pinned_node = NULL;
 
     node->key = ngx_http_session_acnode(old)->key;
 
