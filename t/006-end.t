@@ -139,7 +139,7 @@ __DATA__
 
 === TEST 4: a logged-out session leaves the listing once keep_closed has passed
 --- http_config
-    session_zone zone=s:1m keep_closed=1s;
+    session_zone zone=s:1m keep_closed=2s;
 --- config
     session_track s;
     session_key $cookie_SID;
