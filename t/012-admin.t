@@ -4,6 +4,9 @@
 # own account for anybody with a live session and any account for an
 # admin.
 #
+# session_max_body_size is checked through session_dump (Zimbra), which
+# reads request bodies.
+#
 # Blocks keep sessions from one request to the next, so each runs once.
 
 use t::TestSession 'no_plan';
@@ -144,22 +147,32 @@ Accept: application/json
 
 
 
-=== TEST 5: session_max_body_size is accepted at every level
+=== TEST 5: session_max_body_size is inherited and may be replaced; endpoints enforce it
 --- http_config
     session_zone zone=s:1m;
     session_max_body_size 16k;
 --- config
-    session_max_body_size 1m;
+    session_max_body_size 100;
+    session_admin 1;
 
-    location = /Session {
-        session_max_body_size 512;
-        session_admin 1;
-        session_list s;
+    location = /small {
+        session_dump s;
     }
---- request
-GET /Session?userId=u
---- more_headers
-Accept: application/json
---- error_code: 200
+
+    location = /large {
+        session_max_body_size 1k;
+        session_dump s;
+    }
+--- request eval
+["POST /small\n" . ("x" x 200), "POST /large\n" . ("x" x 200),
+ "POST /small\n" . ("x" x 100)]
+--- error_code eval
+[500, 500, 500]
+--- response_body_like eval
+[qr/request payload too large: the limit is 100 bytes/,
+ qr/parse error/, qr/parse error/]
+--- response_body_unlike eval
+["^\$", qr/too large/, qr/too large/]
 --- no_error_log
-[error]
+[alert]
+[crit]
