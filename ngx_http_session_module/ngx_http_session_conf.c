@@ -104,7 +104,7 @@ ngx_http_session_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             if ((uint64_t) size > NGX_HTTP_SESSION_ZONE_MAX) {
                 ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                    "session zone \"%V\" is too large: "
-                                   "it may hold at most 16g", &name);
+                                   "it may hold at most 16384m", &name);
                 return NGX_CONF_ERROR;
             }
 

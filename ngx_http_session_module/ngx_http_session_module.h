@@ -431,6 +431,8 @@ typedef struct {
     u_char                       addr[16];
     u_char                       create_digest[NGX_HTTP_SESSION_DIGEST_LEN];
     uint64_t                     evicted;     /* out: sessions evicted */
+    ngx_str_t                    dropped;     /* out: a variable that did
+                                                 not fit the session */
 } ngx_http_session_update_t;
 
 

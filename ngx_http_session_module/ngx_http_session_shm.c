@@ -1030,12 +1030,14 @@ ngx_http_session_rename_account(ngx_http_session_zone_t *zone,
     /* an eviction cannot empty the old record: "s" stays in it */
 
     zone->sh->pinned_node = s;
-    node = ngx_http_session_alloc(zone, size);
-    zone->sh->pinned_node = NULL;
 
+    node = ngx_http_session_alloc(zone, size);
     if (node == NULL) {
+        zone->sh->pinned_node = NULL;
         return NGX_ERROR;
     }
+
+    zone->sh->pinned_node = NULL;
 
     node->key = ngx_http_session_acnode(old)->key;
 
@@ -1537,8 +1539,17 @@ ngx_http_session_update(ngx_http_session_zone_t *zone,
         }
 
         sh->pinned_node = NULL;
+    }
 
-    } else if (up->id.len && up->name.len) {
+    /* a name given with the id names the account, joined or not */
+
+    acct = ngx_http_session_acct(s);
+
+    if (up->name.len
+        && acct
+        && acct->id_len == up->id.len
+        && ngx_memcmp(acct->data, up->id.data, up->id.len) == 0)
+    {
         if (ngx_http_session_rename_account(zone, s, &up->name) != NGX_OK) {
             rc = NGX_ERROR;
         }
@@ -1600,10 +1611,12 @@ ngx_http_session_merge_vars(ngx_http_session_node_t *s,
 
         while ((q = ngx_http_session_var_next(q, last, &name, &value))) {
 
+            /* names are case-insensitive, as $session_var_NAME is */
+
             for (i = 0; i < up->nvars; i++) {
                 if (up->var_names[i].len == name.len
-                    && ngx_strncmp(up->var_names[i].data, name.data,
-                                   name.len)
+                    && ngx_strncasecmp(up->var_names[i].data, name.data,
+                                       name.len)
                        == 0)
                 {
                     break;
@@ -1642,6 +1655,8 @@ ngx_http_session_merge_vars(ngx_http_session_node_t *s,
         if (n == NGX_HTTP_SESSION_VARS_MAX
             || p + 2 + up->var_names[i].len + up->var_values[i].len > end)
         {
+            /* said after the lock is released */
+            up->dropped = up->var_names[i];
             break;
         }
 
@@ -2044,11 +2059,22 @@ ngx_http_session_copy_record(ngx_http_session_node_t *s,
 }
 
 
+/*
+ * A session past its timeout (or a logged-out one past keep_closed) is
+ * gone for lookups already; listings agree with them, whether or not
+ * the sweeping timer has removed it yet.
+ */
+
 static ngx_inline ngx_uint_t
-ngx_http_session_wanted(ngx_http_session_cursor_t *cur,
-    ngx_http_session_node_t *s)
+ngx_http_session_wanted(ngx_http_session_zone_t *zone,
+    ngx_http_session_cursor_t *cur, ngx_http_session_node_t *s, int64_t now)
 {
-    if ((s->flags & NGX_HTTP_SESSION_ENDED) && !cur->closed) {
+    if (s->flags & NGX_HTTP_SESSION_ENDED) {
+        if (!cur->closed || s->logout + (int64_t) zone->keep_closed <= now) {
+            return 0;
+        }
+
+    } else if (s->last + (int64_t) zone->timeout <= now) {
         return 0;
     }
 
@@ -2212,6 +2238,7 @@ ngx_http_session_read(ngx_http_session_zone_t *zone,
     ngx_http_session_cursor_t *cur, ngx_http_session_batch_t *batch)
 {
     u_char                      *arena;
+    int64_t                      now;
     ngx_uint_t                   visited, limit;
     ngx_rbtree_node_t           *node;
     ngx_http_session_node_t     *s;
@@ -2228,6 +2255,7 @@ ngx_http_session_read(ngx_http_session_zone_t *zone,
     arena = batch->arena;
     visited = 0;
     limit = batch->max * 4;
+    now = ngx_http_session_now();
 
     ngx_http_session_lock(zone);
 
@@ -2238,7 +2266,7 @@ ngx_http_session_read(ngx_http_session_zone_t *zone,
         while (node && visited++ < limit) {
             s = ngx_http_session_node(node);
 
-            if (ngx_http_session_wanted(cur, s)
+            if (ngx_http_session_wanted(zone, cur, s, now)
                 && ngx_http_session_copy_record(s, batch, &arena) != NGX_OK)
             {
                 break;
@@ -2277,7 +2305,7 @@ ngx_http_session_read(ngx_http_session_zone_t *zone,
                 goto done;
             }
 
-            if (ngx_http_session_wanted(cur, s)
+            if (ngx_http_session_wanted(zone, cur, s, now)
                 && ngx_http_session_copy_record(s, batch, &arena) != NGX_OK)
             {
                 goto done;
@@ -2309,22 +2337,25 @@ ngx_int_t
 ngx_http_session_read_one(ngx_http_session_zone_t *zone, u_char *digest,
     ngx_http_session_batch_t *batch)
 {
-    u_char                   *arena;
-    ngx_int_t                 rc;
-    ngx_http_session_node_t  *s;
+    u_char                     *arena;
+    int64_t                     now;
+    ngx_int_t                   rc;
+    ngx_http_session_node_t    *s;
+    ngx_http_session_cursor_t   cur;
 
     batch->nrecords = 0;
     arena = batch->arena;
     rc = NGX_DECLINED;
+    now = ngx_http_session_now();
+
+    ngx_memzero(&cur, sizeof(ngx_http_session_cursor_t));
+    cur.closed = 1;
 
     ngx_http_session_lock(zone);
 
     s = ngx_http_session_find_node(zone->sh, digest);
 
-    if (s
-        && ((s->flags & NGX_HTTP_SESSION_ENDED)
-            || s->last + (int64_t) zone->timeout > ngx_http_session_now()))
-    {
+    if (s && ngx_http_session_wanted(zone, &cur, s, now)) {
         rc = ngx_http_session_copy_record(s, batch, &arena);
     }
 

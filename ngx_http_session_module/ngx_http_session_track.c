@@ -108,6 +108,18 @@ ngx_http_session_header_filter(ngx_http_request_t *r)
                               "the zone", &zone->name, up.evicted);
             }
         }
+
+        if (up.dropped.len
+            && ngx_current_msec - zone->value_logged > 10000)
+        {
+            zone->value_logged = ngx_current_msec;
+            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                          "session variable \"%V\" not stored: the "
+                          "variables of a session hold at most %uz bytes "
+                          "and %d names", &up.dropped,
+                          NGX_HTTP_SESSION_VARS_SIZE - sizeof(uint16_t),
+                          NGX_HTTP_SESSION_VARS_MAX);
+        }
     }
 
     return ngx_http_next_header_filter(r);

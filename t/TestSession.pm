@@ -3,7 +3,8 @@ package t::TestSession;
 # Shared setup of the suite: loads the module into every block, runs
 # nginx with a master and two workers (the zone is shared memory: a
 # one-worker test cannot catch a cross-worker bug), spreads connections
-# over both workers with reuseport, and adds checks that read responses
+# over both workers with reuseport (not in HUP mode), and adds checks
+# that read responses
 # with real parsers: XML::LibXML (libxml2) and JSON::PP.
 #
 # Extra block sections:
@@ -14,9 +15,19 @@ package t::TestSession;
 #   --- json                 a Perl expression, true for each JSON body;
 #                            $_ is the decoded body
 #   --- json_prefix          the exact start of each body
+#   --- sids eval            one label per request (undef: unchecked) for
+#                            the body's "sid=HEX": "" wants "sid=" with no
+#                            value; requests with the same label want the
+#                            same sid, different labels different sids
+#   --- sid_workers: N       the requests with a non-empty label were
+#                            served by at least N processes ("pid=N" in
+#                            their bodies): a session one worker created
+#                            was seen by the other one
 
 BEGIN {
-    $ENV{TEST_NGINX_REUSE_PORT} = 1;
+    # in HUP mode Test::Nginx adds a second server on the same port, and
+    # nginx takes "reuseport" once per address only
+    $ENV{TEST_NGINX_REUSE_PORT} = $ENV{TEST_NGINX_USE_HUP} ? 0 : 1;
 }
 
 use Test::Nginx::Socket -Base;
@@ -155,6 +166,69 @@ add_response_body_check(sub {
                         or diag("body: $body");
                 }
             }
+        }
+    }
+});
+
+# the sids seen so far in the current block and repetition
+my (%sid_of, %pid_of, $sid_run);
+
+add_response_body_check(sub {
+    my ($block, $body, $req_idx, $repeated_req_idx, $dry_run) = @_;
+    my $name = $block->name;
+    my $labels = $block->sids;
+
+    return if !defined $labels;
+
+    my $run = "$name/$repeated_req_idx";
+    if (!defined $sid_run || $sid_run ne $run) {
+        $sid_run = $run;
+        %sid_of = ();
+        %pid_of = ();
+    }
+
+    my $label = ref $labels eq 'ARRAY' ? $labels->[$req_idx] : $labels;
+
+    SKIP: {
+        skip "$name - sid checks skipped: $dry_run", 1 if $dry_run;
+
+        if (defined $label) {
+            my ($sid) = $body =~ /\bsid=([0-9a-f]*)/;
+
+            if ($label eq '') {
+                is($sid, '', "$name - no session (req $repeated_req_idx)")
+                    or diag("body: $body");
+
+            } elsif (!defined $sid || $sid !~ /^[0-9a-f]{32}$/) {
+                fail("$name - a sid for \"$label\" (req $repeated_req_idx)");
+                diag("body: $body");
+
+            } else {
+                if (defined $sid_of{$label}) {
+                    is($sid, $sid_of{$label}, "$name - sid \"$label\" "
+                                              . "(req $repeated_req_idx)");
+
+                } else {
+                    my @other = grep { $sid_of{$_} eq $sid } keys %sid_of;
+                    ok(!@other, "$name - new sid \"$label\" differs from "
+                                . "the others (req $repeated_req_idx)")
+                        or diag("same as \"@other\"");
+                    $sid_of{$label} = $sid;
+                }
+
+                if ($body =~ /\bpid=(\d+)/) {
+                    $pid_of{$1} = 1;
+                }
+            }
+        }
+
+        my $want = $block->sid_workers;
+
+        if (defined $want && ref $labels eq 'ARRAY' && $req_idx == $#$labels)
+        {
+            $want =~ s/\s+//g;
+            ok(keys %pid_of >= $want, "$name - sessions seen by "
+               . join(", ", sort keys %pid_of) . " (req $repeated_req_idx)");
         }
     }
 });
