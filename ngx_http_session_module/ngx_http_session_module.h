@@ -181,6 +181,8 @@ typedef struct {
     ngx_msec_t                   value_logged;
     ngx_msec_t                   full_logged;
     ngx_uint_t                   loaded;
+    /* sessions created since are taken from another writer's state file */
+    int64_t                      state_since;
     ngx_log_t                   *log;
 } ngx_http_session_zone_t;
 
@@ -415,6 +417,32 @@ typedef struct {
 } ngx_http_session_import_t;
 
 
+/* one line of a state file, as ngx_http_session_state_parse() reads it */
+
+#define NGX_HTTP_SESSION_STATE_VERSION   1
+
+/* longer than any line the module writes */
+#define NGX_HTTP_SESSION_STATE_LINE_MAX  4096
+
+#define NGX_HTTP_SESSION_STATE_NONE      0     /* comment, blank line */
+#define NGX_HTTP_SESSION_STATE_HEADER    1
+#define NGX_HTTP_SESSION_STATE_SESSION   2
+#define NGX_HTTP_SESSION_STATE_END       3
+
+typedef struct {
+    ngx_uint_t                   kind;
+    ngx_uint_t                   version;      /* HEADER */
+    ngx_str_t                    zone;         /* HEADER */
+    u_char                       key[NGX_HTTP_SESSION_KEY_LEN];
+    int64_t                      epoch;        /* HEADER */
+    int64_t                      saved;        /* HEADER */
+    ngx_pid_t                    pid;          /* HEADER */
+    uint64_t                     count;        /* END */
+    ngx_http_session_import_t    session;      /* SESSION */
+    const char                  *error;        /* why NGX_ERROR */
+} ngx_http_session_state_line_t;
+
+
 /* changes a request asks for once its response header is known */
 
 typedef struct {
@@ -618,6 +646,10 @@ ngx_int_t ngx_http_session_state_init_worker(ngx_cycle_t *cycle,
     ngx_http_session_zone_t *zone);
 void ngx_http_session_state_exit(ngx_cycle_t *cycle,
     ngx_http_session_zone_t *zone);
+ngx_int_t ngx_http_session_state_parse(ngx_pool_t *pool, ngx_str_t *line,
+    ngx_http_session_state_line_t *sl);
+u_char *ngx_http_session_state_format(u_char *p, u_char *last,
+    ngx_http_session_import_t *im);
 
 /* ngx_http_session_status.c */
 ngx_int_t ngx_http_session_status_parse(ngx_pool_t *pool, ngx_str_t *args,

@@ -8,7 +8,12 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 prefix=$root/build/demo
 nginx=${NGINX_BIN:-/usr/sbin/nginx}
 
-mkdir -p "$prefix/conf" "$prefix/logs"
+mkdir -p "$prefix/conf" "$prefix/logs" "$prefix/state"
+
+# worker 0 writes the state file there: as root, workers run as nobody
+if [ "$(id -u)" = 0 ]; then
+    chown nobody "$prefix/state"
+fi
 sed -e "s|@MODULE@|$module|g" -e "s|@PREFIX@|$prefix|g" \
     "$root/examples/demo.conf" > "$prefix/conf/nginx.conf"
 
