@@ -1,10 +1,11 @@
 -- wrk script: fills the zone through tracked requests.  Request i names
 -- a new token "t<i>" (session_create $arg_t) and the account
 -- "u<i mod accounts>", so the zone holds what real logins would leave.
--- Each thread takes its own range of i and stops after it.
+-- Thread k of n sends i = k, k + n, k + 2n, ... below BENCH_FILL, then
+-- requests that create nothing; bench/run.sh stops the run once the zone
+-- holds the sessions.
 --
--- Environment: BENCH_FILL (sessions in all), BENCH_ACCOUNTS,
--- BENCH_THREADS (as wrk -t).
+-- Environment: BENCH_FILL, BENCH_ACCOUNTS, BENCH_THREADS (as wrk -t).
 
 local threads = {}
 
@@ -14,36 +15,20 @@ function setup(thread)
 end
 
 function init(args)
-    local fill = tonumber(os.getenv("BENCH_FILL"))
-    local nthreads = tonumber(os.getenv("BENCH_THREADS"))
-
+    fill = tonumber(os.getenv("BENCH_FILL"))
     accounts = tonumber(os.getenv("BENCH_ACCOUNTS"))
-    per = math.ceil(fill / nthreads)
-    first = tid * per
-    last = math.min(first + per, fill)
-    sent = 0
-    answered = 0
+    step = tonumber(os.getenv("BENCH_THREADS"))
+    i = tid
 end
 
 function request()
-    local i = first + sent
-
-    if i >= last then
-        -- pipelined connections ask for more than needed: create nothing
+    if i >= fill then
         return wrk.format("GET", "/")
     end
 
-    sent = sent + 1
-
     local a = i % accounts
-    return wrk.format("GET", "/fill?t=t" .. i .. "&u=u" .. a
-                             .. "&n=user" .. a .. "%40example.com")
-end
-
-function response(status, headers, body)
-    answered = answered + 1
-
-    if answered >= last - first then
-        wrk.thread:stop()
-    end
+    local r = wrk.format("GET", "/fill?t=t" .. i .. "&u=u" .. a
+                                .. "&n=user" .. a .. "%40example.com")
+    i = i + step
+    return r
 end

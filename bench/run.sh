@@ -96,16 +96,37 @@ traffic() {
         | sed -n 's/^BENCH //p'
 }
 
+open_sessions() {
+    status | python3 -c 'import json, sys; print(json.load(sys.stdin)["sessions"]["open"])'
+}
+
+# wrk has no request count: the run ends when the zone holds the sessions
+# (the figures use the zone's own count)
 fill() {
-    local n=$1 start end
+    local n=$1 start end pid
 
     log "filling $n sessions over $((n / per_account)) accounts"
     start=$(date +%s.%N)
     BENCH_FILL=$n BENCH_ACCOUNTS=$((n / per_account)) BENCH_THREADS=2 \
-        wrk -t2 -c32 -d600s -s "$root/bench/fill.lua" "$tracked" >/dev/null
+        wrk -t2 -c32 -d900s -s "$root/bench/fill.lua" "$tracked" >/dev/null &
+    pid=$!
+
+    # wrk may drop a thread's very first request: allow for that
+    while [ "$(open_sessions)" -lt "$((n - 4))" ]; do
+        if ! kill -0 $pid 2>/dev/null; then
+            log "wrk ended at $(open_sessions) sessions"
+            exit 1
+        fi
+        sleep 0.2
+    done
+
     end=$(date +%s.%N)
+    kill $pid 2>/dev/null || true
+    wait $pid 2>/dev/null || true
+
     record "{\"kind\":\"fill\",\"n\":$n,\"seconds\":$(awk "BEGIN { print $end - $start }"),\"status\":$(status)}"
 }
+
 
 overhead() {
     local n=$1 r path first second json
