@@ -194,7 +194,7 @@ dumps() {
 
 # tracked traffic alone, and with dumps back to back, alternated
 under_dumps() {
-    local n=$1 r mode json loop before after count
+    local n=$1 r mode json loop before after count times
 
     for r in $(seq "$rounds"); do
         if [ $((r % 2)) = 1 ]; then set -- quiet dumping; else set -- dumping quiet; fi
@@ -202,14 +202,15 @@ under_dumps() {
         for mode in "$@"; do
             before=$(status)
             count=0
+            times=
 
             if [ $mode = dumping ]; then
                 (
                     end=$(( $(date +%s) + duration + 1 ))
                     while [ "$(date +%s)" -lt $end ]; do
-                        curl -s -o /dev/null "$api/dump?listSessions=1"
-                        echo x
-                    done > "$prefix/dumps.count"
+                        curl -s -o /dev/null -w '%{time_total}\n' \
+                            "$api/dump?listSessions=1"
+                    done > "$prefix/dumps.times"
                 ) &
                 loop=$!
             fi
@@ -219,11 +220,13 @@ under_dumps() {
             if [ $mode = dumping ]; then
                 kill $loop 2>/dev/null || true
                 wait $loop 2>/dev/null || true
-                count=$(wc -l < "$prefix/dumps.count")
+                # the dump cut short by the end of the run is not counted
+                count=$(wc -l < "$prefix/dumps.times")
+                times=$(head -n "$count" "$prefix/dumps.times" | paste -sd, -)
             fi
 
             after=$(status)
-            record "{\"kind\":\"under_dumps\",\"n\":$n,\"round\":$r,\"mode\":\"$mode\",\"dumps\":$count,\"wrk\":$json,\"before\":$before,\"after\":$after}"
+            record "{\"kind\":\"under_dumps\",\"n\":$n,\"round\":$r,\"mode\":\"$mode\",\"dumps\":$count,\"dump_seconds\":[$times],\"wrk\":$json,\"before\":$before,\"after\":$after}"
             log "traffic n=$n round $r $mode (dumps: $count): $json"
         done
     done

@@ -51,7 +51,7 @@
 /* lock holds counted by length: under 10us, 100us, 1ms, 10ms, 100ms, more */
 #define NGX_HTTP_SESSION_LOCK_BUCKETS    6
 
-#define NGX_HTTP_SESSION_BATCH           512
+#define NGX_HTTP_SESSION_BATCH           128
 #define NGX_HTTP_SESSION_ARENA           (256 * 1024)
 
 
@@ -521,6 +521,7 @@ typedef struct {
 extern ngx_module_t  ngx_http_session_module;
 
 extern ngx_str_t  ngx_http_session_zimbra_types[];
+extern uint64_t   ngx_http_session_own_holds;
 
 
 /* ngx_http_session_conf.c */
@@ -542,6 +543,8 @@ ngx_int_t ngx_http_session_init_worker_zone(ngx_cycle_t *cycle,
 void ngx_http_session_lock(ngx_http_session_zone_t *zone);
 void ngx_http_session_unlock(ngx_http_session_zone_t *zone);
 int64_t ngx_http_session_now(void);
+uint64_t ngx_http_session_clock_ns(void);
+uint64_t ngx_http_session_holds(ngx_http_session_zone_t *zone);
 ngx_int_t ngx_http_session_lookup(ngx_http_session_zone_t *zone,
     u_char *digest, ngx_uint_t touch, u_char *addr, size_t addr_len,
     ngx_http_session_ctx_t *ctx);

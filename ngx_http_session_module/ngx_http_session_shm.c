@@ -495,7 +495,7 @@ ngx_http_session_now(void)
 }
 
 
-static ngx_inline uint64_t
+uint64_t
 ngx_http_session_clock_ns(void)
 {
     struct timespec  ts;
@@ -509,12 +509,34 @@ ngx_http_session_clock_ns(void)
 
 static uint64_t  ngx_http_session_locked_at;
 
+/* the holds of this process, to tell them from the other processes' */
+uint64_t  ngx_http_session_own_holds;
+
 
 void
 ngx_http_session_lock(ngx_http_session_zone_t *zone)
 {
     ngx_shmtx_lock(&zone->shpool->mutex);
     ngx_http_session_locked_at = ngx_http_session_clock_ns();
+    ngx_http_session_own_holds++;
+}
+
+
+/* every hold of the zone lock so far, in all processes; read unlocked */
+
+uint64_t
+ngx_http_session_holds(ngx_http_session_zone_t *zone)
+{
+    uint64_t    n;
+    ngx_uint_t  i;
+
+    n = 0;
+
+    for (i = 0; i < NGX_HTTP_SESSION_LOCK_BUCKETS; i++) {
+        n += ((volatile uint64_t *) zone->sh->lock_holds)[i];
+    }
+
+    return n;
 }
 
 

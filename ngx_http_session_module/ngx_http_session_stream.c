@@ -26,6 +26,14 @@
 /* batches produced before giving the event loop a turn */
 #define NGX_HTTP_SESSION_STREAM_TICK   4
 
+/*
+ * A listing is background work: while other requests take the zone lock
+ * (tracked traffic), it pauses after each batch this many times as long
+ * as the batch took, so it uses at most a ninth of its worker.  With
+ * nobody else about, it runs at full speed.
+ */
+#define NGX_HTTP_SESSION_STREAM_YIELD  8
+
 
 static void ngx_http_session_stream_handler(ngx_http_request_t *r);
 static void ngx_http_session_stream_run(ngx_http_request_t *r,
@@ -320,11 +328,18 @@ ngx_http_session_stream_handler(ngx_http_request_t *r)
           ngx_http_get_module_ctx(r, ngx_http_session_module))->stream;
 
     if (wev->timedout) {
-        ngx_log_error(NGX_LOG_INFO, c->log, NGX_ETIMEDOUT,
-                      "client timed out while reading a session listing");
-        c->timedout = 1;
-        ngx_http_finalize_request(r, NGX_HTTP_REQUEST_TIME_OUT);
-        return;
+
+        if (!wev->delayed) {
+            ngx_log_error(NGX_LOG_INFO, c->log, NGX_ETIMEDOUT,
+                          "client timed out while reading a session listing");
+            c->timedout = 1;
+            ngx_http_finalize_request(r, NGX_HTTP_REQUEST_TIME_OUT);
+            return;
+        }
+
+        /* the end of a pause */
+        wev->timedout = 0;
+        wev->delayed = 0;
     }
 
     if (wev->timer_set) {
@@ -339,23 +354,34 @@ static void
 ngx_http_session_stream_run(ngx_http_request_t *r,
     ngx_http_session_stream_t *st)
 {
+    uint64_t                   start, holds, own;
     ngx_int_t                  rc;
     ngx_uint_t                 n;
+    ngx_msec_t                 pause;
     ngx_event_t               *wev;
     ngx_connection_t          *c;
     ngx_http_core_loc_conf_t  *clcf;
 
     c = r->connection;
+    wev = c->write;
 
     for (n = 0; /* void */ ; n++) {
+
+        start = 0;
+        holds = 0;
+        own = 0;
 
         if (!st->done) {
             if (n == NGX_HTTP_SESSION_STREAM_TICK) {
                 /* the rest after the other events of this turn */
                 r->write_event_handler = ngx_http_session_stream_handler;
-                ngx_post_event(c->write, &ngx_posted_next_events);
+                ngx_post_event(wev, &ngx_posted_next_events);
                 return;
             }
+
+            start = ngx_http_session_clock_ns();
+            holds = ngx_http_session_holds(st->zone);
+            own = ngx_http_session_own_holds;
 
             rc = st->produce(r, st);
 
@@ -394,13 +420,26 @@ ngx_http_session_stream_run(ngx_http_request_t *r,
         if (rc == NGX_AGAIN || c->buffered) {
             break;
         }
+
+        /* others took the lock meanwhile: yield to them */
+
+        if (ngx_http_session_holds(st->zone) - holds
+            > ngx_http_session_own_holds - own)
+        {
+            pause = (ngx_msec_t) ((ngx_http_session_clock_ns() - start)
+                                  * NGX_HTTP_SESSION_STREAM_YIELD / 1000000);
+
+            r->write_event_handler = ngx_http_session_stream_handler;
+            wev->delayed = 1;
+            ngx_add_timer(wev, ngx_max(pause, 1));
+            return;
+        }
     }
 
     /* produce more once the client has taken what was sent */
 
     r->write_event_handler = ngx_http_session_stream_handler;
 
-    wev = c->write;
     clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
 
     if (!wev->delayed) {
