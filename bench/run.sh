@@ -218,7 +218,9 @@ under_dumps() {
             json=$(traffic "$tracked" / "$n")
 
             if [ $mode = dumping ]; then
+                # the dump in flight too, or it would run into the next run
                 kill $loop 2>/dev/null || true
+                pkill -P $loop 2>/dev/null || true
                 wait $loop 2>/dev/null || true
                 # the dump cut short by the end of the run is not counted
                 count=$(wc -l < "$prefix/dumps.times")
