@@ -205,13 +205,13 @@ under_dumps() {
             times=
 
             if [ $mode = dumping ]; then
-                (
-                    end=$(( $(date +%s) + duration + 1 ))
+                # in a process group of its own, to be stopped whole
+                setsid bash -c '
+                    end=$(( $(date +%s) + $1 + 1 ))
                     while [ "$(date +%s)" -lt $end ]; do
-                        curl -s -o /dev/null -w '%{time_total}\n' \
-                            "$api/dump?listSessions=1"
-                    done > "$prefix/dumps.times"
-                ) &
+                        curl -s -o /dev/null -w "%{time_total}\n" "$2"
+                    done' bench "$duration" "$api/dump?listSessions=1" \
+                    > "$prefix/dumps.times" &
                 loop=$!
             fi
 
@@ -219,8 +219,7 @@ under_dumps() {
 
             if [ $mode = dumping ]; then
                 # the dump in flight too, or it would run into the next run
-                kill $loop 2>/dev/null || true
-                pkill -P $loop 2>/dev/null || true
+                kill -TERM -- -$loop 2>/dev/null || true
                 wait $loop 2>/dev/null || true
                 # the dump cut short by the end of the run is not counted
                 count=$(wc -l < "$prefix/dumps.times")
