@@ -247,9 +247,12 @@ ngx_http_session_state_load(ngx_http_session_zone_t *zone)
 
     path.len = zone->state.len;
     path.data = ngx_pnalloc(pool, zone->state.len + 1);
-    rd.buf = ngx_palloc(pool, NGX_HTTP_SESSION_STATE_READ);
+    if (path.data == NULL) {
+        goto failed;
+    }
 
-    if (path.data == NULL || rd.buf == NULL) {
+    rd.buf = ngx_palloc(pool, NGX_HTTP_SESSION_STATE_READ);
+    if (rd.buf == NULL) {
         goto failed;
     }
 
