@@ -116,6 +116,10 @@ static ngx_http_session_node_t *ngx_http_session_walk_resume(
     ngx_http_session_cursor_t *cur);
 
 
+/* the master is filling a new zone: see ngx_http_session_init_zone() */
+static ngx_uint_t  ngx_http_session_filling;
+
+
 ngx_str_t  ngx_http_session_zimbra_types[] = {
     ngx_string("soap"),
     ngx_string("imap"),
@@ -132,6 +136,7 @@ ngx_http_session_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 {
     ngx_http_session_zone_t  *ozone = data;
 
+    ngx_int_t                  rc;
     ngx_uint_t                 i;
     ngx_slab_pool_t           *shpool;
     ngx_http_session_zone_t   *zone;
@@ -207,11 +212,22 @@ ngx_http_session_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 
     /* a resized zone takes the sessions of the zone it replaces */
 
-    if (ngx_http_session_copy_old(zone) != NGX_OK) {
-        return NGX_ERROR;
+    /*
+     * Nobody else sees a new zone while the master fills it: those lock
+     * holds stall nobody, and the statistics leave them out.
+     */
+
+    ngx_http_session_filling = 1;
+
+    rc = ngx_http_session_copy_old(zone);
+
+    if (rc == NGX_OK) {
+        rc = ngx_http_session_state_load(zone);
     }
 
-    return ngx_http_session_state_load(zone);
+    ngx_http_session_filling = 0;
+
+    return rc;
 }
 
 
@@ -548,6 +564,12 @@ ngx_http_session_unlock(ngx_http_session_zone_t *zone)
     ngx_http_session_shctx_t  *sh;
 
     sh = zone->sh;
+
+    if (ngx_http_session_filling) {
+        ngx_shmtx_unlock(&zone->shpool->mutex);
+        return;
+    }
+
     held = ngx_http_session_clock_ns() - ngx_http_session_locked_at;
 
     if (held > sh->lock_max_ns) {

@@ -40,6 +40,8 @@ static void ngx_http_session_stream_run(ngx_http_request_t *r,
     ngx_http_session_stream_t *st);
 static ngx_int_t ngx_http_session_stream_flush(ngx_http_session_stream_t *st,
     ngx_uint_t last);
+static void ngx_http_session_stream_pause(ngx_http_request_t *r,
+    ngx_msec_t ms);
 
 
 ngx_http_session_stream_t *
@@ -374,8 +376,7 @@ ngx_http_session_stream_run(ngx_http_request_t *r,
         if (!st->done) {
             if (n == NGX_HTTP_SESSION_STREAM_TICK) {
                 /* the rest after the other events of this turn */
-                r->write_event_handler = ngx_http_session_stream_handler;
-                ngx_post_event(wev, &ngx_posted_next_events);
+                ngx_http_session_stream_pause(r, 0);
                 return;
             }
 
@@ -429,9 +430,7 @@ ngx_http_session_stream_run(ngx_http_request_t *r,
             pause = (ngx_msec_t) ((ngx_http_session_clock_ns() - start)
                                   * NGX_HTTP_SESSION_STREAM_YIELD / 1000000);
 
-            r->write_event_handler = ngx_http_session_stream_handler;
-            wev->delayed = 1;
-            ngx_add_timer(wev, ngx_max(pause, 1));
+            ngx_http_session_stream_pause(r, ngx_max(pause, 1));
             return;
         }
     }
@@ -449,6 +448,24 @@ ngx_http_session_stream_run(ngx_http_request_t *r,
     if (ngx_handle_write_event(wev, clcf->send_lowat) != NGX_OK) {
         ngx_http_finalize_request(r, NGX_ERROR);
     }
+}
+
+
+/*
+ * Goes on after a timer: a timer, not a posted event, keeps a worker that
+ * is shutting down gracefully alive until the answer is out.
+ */
+
+static void
+ngx_http_session_stream_pause(ngx_http_request_t *r, ngx_msec_t ms)
+{
+    ngx_event_t  *wev;
+
+    wev = r->connection->write;
+
+    r->write_event_handler = ngx_http_session_stream_handler;
+    wev->delayed = 1;
+    ngx_add_timer(wev, ms);
 }
 
 
