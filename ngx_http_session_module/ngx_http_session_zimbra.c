@@ -105,6 +105,8 @@ static ngx_int_t ngx_http_session_zimbra_xml_value(ngx_pool_t *pool,
 static json_t *ngx_http_session_zimbra_json_element(json_t *v);
 static ngx_int_t ngx_http_session_zimbra_json_value(ngx_pool_t *pool,
     json_t *v, ngx_str_t *value);
+static int ngx_http_session_zimbra_json_show(const char *buffer, size_t size,
+    void *data);
 static void ngx_http_session_zimbra_context(
     ngx_http_session_zimbra_request_t *zr, ngx_int_t rc, ngx_str_t *token,
     ngx_int_t frc, ngx_str_t *format);
@@ -1335,10 +1337,8 @@ static ngx_int_t
 ngx_http_session_zimbra_json_value(ngx_pool_t *pool, json_t *v,
     ngx_str_t *value)
 {
-    u_char   *p;
-    size_t    n;
-    json_t   *orig;
-    char      buf[NGX_HTTP_SESSION_ZM_SHOW_MAX];
+    u_char  *p;
+    json_t  *orig;
 
     if (v == NULL || json_is_null(v)) {
         return NGX_DECLINED;
@@ -1397,29 +1397,51 @@ ngx_http_session_zimbra_json_value(ngx_pool_t *pool, json_t *v,
 
 unusable:
 
-    n = json_dumpb(orig, buf, sizeof(buf), JSON_COMPACT|JSON_ENCODE_ANY);
-
-    p = ngx_pnalloc(pool, sizeof(buf) + sizeof("...") - 1);
+    p = ngx_pnalloc(pool, NGX_HTTP_SESSION_ZM_SHOW_MAX + sizeof("...") - 1);
     if (p == NULL) {
         return NGX_ERROR;
     }
 
     value->data = p;
+    value->len = 0;
 
-    if (n == 0) {
-        *p++ = '?';
-
-    } else if (n > sizeof(buf)) {
-        p = ngx_cpymem(p, buf, sizeof(buf));
-        p = ngx_cpymem(p, "...", sizeof("...") - 1);
-
-    } else {
-        p = ngx_cpymem(p, buf, n);
+    if (json_dump_callback(orig, ngx_http_session_zimbra_json_show, value,
+                           JSON_COMPACT|JSON_ENCODE_ANY)
+        != 0
+        && value->len == NGX_HTTP_SESSION_ZM_SHOW_MAX)
+    {
+        p = ngx_cpymem(p + value->len, "...", sizeof("...") - 1);
+        value->len = p - value->data;
     }
 
-    value->len = p - value->data;
+    if (value->len == 0) {
+        *p = '?';
+        value->len = 1;
+    }
 
     return NGX_ABORT;
+}
+
+
+/*
+ * Collects the first bytes of a value's JSON text, and stops the dump
+ * once they are all there: the text may be as long as the body.
+ */
+
+static int
+ngx_http_session_zimbra_json_show(const char *buffer, size_t size,
+    void *data)
+{
+    ngx_str_t  *value = data;
+
+    size_t  n;
+
+    n = ngx_min(size, NGX_HTTP_SESSION_ZM_SHOW_MAX - value->len);
+
+    ngx_memcpy(value->data + value->len, buffer, n);
+    value->len += n;
+
+    return (n < size) ? -1 : 0;
 }
 
 
