@@ -44,6 +44,7 @@ static void ngx_http_session_commvault_var(ngx_http_session_record_t *rec,
     char *name, ngx_str_t *value, char *dflt);
 static void ngx_http_session_commvault_value(ngx_http_session_stream_t *st,
     ngx_str_t *value);
+static ngx_uint_t ngx_http_session_commvault_printable(ngx_str_t *s);
 static ngx_int_t ngx_http_session_commvault_error(ngx_http_request_t *r,
     ngx_uint_t json, ngx_uint_t status, ngx_uint_t code, char *message);
 
@@ -52,6 +53,9 @@ static ngx_str_t  ngx_http_session_commvault_xml_type =
     ngx_string("application/xml; charset=utf-8");
 static ngx_str_t  ngx_http_session_commvault_json_type =
     ngx_string("application/json; charset=utf-8");
+static ngx_str_t  ngx_http_session_commvault_allow = ngx_string("Allow");
+static ngx_str_t  ngx_http_session_commvault_methods =
+    ngx_string("GET, HEAD");
 
 
 ngx_int_t
@@ -67,23 +71,25 @@ ngx_http_session_commvault_handler(ngx_http_request_t *r)
 
     json = ngx_http_session_accepts_json(r);
 
-    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
-        rc = ngx_http_discard_request_body(r);
+    rc = ngx_http_discard_request_body(r);
 
-        if (rc != NGX_OK) {
-            return rc;
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+
+        if (ngx_http_session_add_header(r, &ngx_http_session_commvault_allow,
+                                        &ngx_http_session_commvault_methods)
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
         return ngx_http_session_commvault_error(r, json,
                                         NGX_HTTP_NOT_ALLOWED,
                                         NGX_HTTP_SESSION_CV_BAD_METHOD,
                                         "only GET is supported");
-    }
-
-    rc = ngx_http_discard_request_body(r);
-
-    if (rc != NGX_OK) {
-        return rc;
     }
 
     ctx = ngx_http_session_authenticate(r, NULL);
@@ -115,7 +121,7 @@ ngx_http_session_commvault_handler(ngx_http_request_t *r)
     }
 
     if (user.len > NGX_HTTP_SESSION_ID_MAX
-        || ngx_http_session_valid_token(&user) != NGX_OK)
+        || !ngx_http_session_commvault_printable(&user))
     {
         return ngx_http_session_commvault_error(r, json,
                                         NGX_HTTP_BAD_REQUEST,
@@ -350,6 +356,28 @@ ngx_http_session_commvault_value(ngx_http_session_stream_t *st,
     ngx_http_session_stream_str(st, "\"");
     ngx_http_session_stream_json(st, value);
     ngx_http_session_stream_str(st, "\"");
+}
+
+
+/*
+ * A userId as sent: unlike a token it has no scheme to strip, so
+ * "QSDK 10" is not the user 10.
+ */
+
+static ngx_uint_t
+ngx_http_session_commvault_printable(ngx_str_t *s)
+{
+    u_char  *p, *last;
+
+    last = s->data + s->len;
+
+    for (p = s->data; p < last; p++) {
+        if (*p < 0x20 || *p == 0x7f) {
+            return 0;
+        }
+    }
+
+    return 1;
 }
 
 

@@ -324,3 +324,39 @@ $::Config =~ s/session_account .*?;//r
 [200, 403]
 --- no_error_log
 [error]
+
+
+
+=== TEST 14: a userId is taken as sent: "QSDK alice" is not alice
+--- request eval
+[main::logins("t=a1&u=alice", "t=ad1&u=admin"),
+ "GET /commandcenter/api/Session?userId=QSDK%20alice",
+ "GET /commandcenter/api/Session?userId=Bearer%20alice",
+ "GET /commandcenter/api/Session?userId=alice"]
+--- more_headers eval
+["", "", "Accept: application/json\nAuthtoken: a1",
+ "Accept: application/json\nAuthtoken: ad1",
+ "Accept: application/json\nAuthtoken: ad1"]
+--- error_code eval
+[200, 200, 403, 200, 200]
+--- json eval
+[undef, undef, '$_->{errorCode} == 5',
+ 'ref $_->{sessions} eq "ARRAY" && @{$_->{sessions}} == 0',
+ '@{$_->{sessions}} == 1 && $_->{sessions}[0]{user}{userId} eq "alice"']
+--- no_error_log
+[error]
+
+
+
+=== TEST 15: 405 names the methods served in Allow
+--- request eval
+["POST /commandcenter/api/Session?userId=alice\n{}",
+ "DELETE /commandcenter/api/Session?userId=alice"]
+--- more_headers eval
+["Accept: application/json", ""]
+--- error_code eval
+[405, 405]
+--- response_headers eval
+["Allow: GET, HEAD", "Allow: GET, HEAD"]
+--- no_error_log
+[error]
