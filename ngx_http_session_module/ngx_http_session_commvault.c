@@ -64,7 +64,7 @@ ngx_http_session_commvault_handler(ngx_http_request_t *r)
     ngx_int_t                      rc;
     ngx_str_t                      user;
     ngx_uint_t                     json, admin;
-    ngx_http_session_ctx_t        *ctx;
+    ngx_http_session_ctx_t        *caller;
     ngx_http_session_stream_t     *st;
     ngx_http_session_loc_conf_t   *slcf;
     ngx_http_session_commvault_t  *cv;
@@ -92,14 +92,13 @@ ngx_http_session_commvault_handler(ngx_http_request_t *r)
                                         "only GET is supported");
     }
 
-    ctx = ngx_http_session_authenticate(r, NULL);
-    if (ctx == NULL) {
+    if (ngx_http_session_endpoint_caller(r, NULL, &caller, &admin)
+        != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    admin = ngx_http_session_is_admin(r);
-
-    if (!ctx->live && !admin) {
+    if (caller == NULL && !admin) {
         return ngx_http_session_commvault_error(r, json,
                                         NGX_HTTP_UNAUTHORIZED,
                                         NGX_HTTP_SESSION_CV_ACCESS_DENIED,
@@ -132,8 +131,8 @@ ngx_http_session_commvault_handler(ngx_http_request_t *r)
     /* deny by default: another user's sessions, existing or not */
 
     if (!admin
-        && (ctx->id_len != user.len
-            || ngx_memcmp(ctx->id, user.data, user.len) != 0))
+        && (caller->id_len != user.len
+            || ngx_memcmp(caller->id, user.data, user.len) != 0))
     {
         return ngx_http_session_commvault_error(r, json,
                                         NGX_HTTP_FORBIDDEN,

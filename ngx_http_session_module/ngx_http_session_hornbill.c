@@ -198,8 +198,8 @@ ngx_http_session_hornbill_answer(ngx_http_request_t *r, ngx_uint_t post)
     u_char                               *digest;
     ngx_int_t                             rc;
     ngx_str_t                             body, method, sid, error, *mp, *sp;
-    ngx_uint_t                            json, admin, live;
-    ngx_http_session_ctx_t               *ctx;
+    ngx_uint_t                            json, admin;
+    ngx_http_session_ctx_t               *caller;
     ngx_http_session_zone_t              *zone;
     ngx_http_session_batch_t              batch;
     ngx_http_session_stream_t            *st;
@@ -261,37 +261,33 @@ ngx_http_session_hornbill_answer(ngx_http_request_t *r, ngx_uint_t post)
         return ngx_http_session_hornbill_fail(r, json, req.code, &req.error);
     }
 
-    ctx = ngx_http_session_authenticate(r, NULL);
-    if (ctx == NULL) {
+    if (ngx_http_session_endpoint_caller(r, NULL, &caller, &admin)
+        != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    admin = ngx_http_session_is_admin(r);
-
-    /* a session_track of another zone in this location is not ours */
-    live = ctx->live && ctx->zone == zone;
-
-    if (!live && !admin) {
+    if (caller == NULL && !admin) {
         return ngx_http_session_hornbill_fail(r, json,
                                         NGX_HTTP_SESSION_HB_NO_SESSION,
                                         &ngx_http_session_hornbill_no_session);
     }
 
     if (!req.has_session_id) {
-        if (!live) {
+        if (caller == NULL) {
             return ngx_http_session_hornbill_fail(r, json,
                                         NGX_HTTP_SESSION_HB_NO_SESSION,
                                         &ngx_http_session_hornbill_no_session);
         }
 
-        digest = ctx->digest;
+        digest = caller->digest;
 
-    } else if (live
-               && ngx_memcmp(req.digest, ctx->digest,
+    } else if (caller
+               && ngx_memcmp(req.digest, caller->digest,
                              NGX_HTTP_SESSION_DIGEST_LEN)
                   == 0)
     {
-        digest = ctx->digest;
+        digest = caller->digest;
 
     } else if (admin) {
         digest = req.digest;

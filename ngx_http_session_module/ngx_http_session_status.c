@@ -254,7 +254,8 @@ ngx_http_session_status_handler(ngx_http_request_t *r)
 {
     ngx_int_t                         rc;
     ngx_str_t                         msg;
-    ngx_http_session_ctx_t           *ctx;
+    ngx_uint_t                        admin;
+    ngx_http_session_ctx_t           *caller;
     ngx_http_session_zone_t          *zone;
     ngx_http_session_loc_conf_t      *slcf;
     ngx_http_session_status_query_t  *q;
@@ -283,16 +284,17 @@ ngx_http_session_status_handler(ngx_http_request_t *r)
         return rc;
     }
 
-    ctx = ngx_http_session_authenticate(r, NULL);
-    if (ctx == NULL) {
+    if (ngx_http_session_endpoint_caller(r, NULL, &caller, &admin)
+        != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     /* admin rights alone pass; a non-admin learns nothing here */
 
-    if (!ngx_http_session_is_admin(r)) {
+    if (!admin) {
 
-        if (!ctx->live) {
+        if (caller == NULL) {
             ngx_str_set(&msg, "authentication required: no live session");
             return ngx_http_session_status_error(r, NGX_HTTP_UNAUTHORIZED,
                                                  &msg);

@@ -308,7 +308,7 @@ ngx_http_session_zimbra_answer(ngx_http_request_t *r,
 {
     ngx_str_t                     reason;
     ngx_uint_t                    i, admin;
-    ngx_http_session_ctx_t       *ctx;
+    ngx_http_session_ctx_t       *caller;
     ngx_http_session_zone_t      *zone;
     ngx_http_session_stream_t    *st;
     ngx_http_session_zimbra_t    *z;
@@ -321,15 +321,14 @@ ngx_http_session_zimbra_answer(ngx_http_request_t *r,
                                              &zr->reason);
     }
 
-    ctx = ngx_http_session_authenticate(r, &zr->token);
-    if (ctx == NULL) {
+    if (ngx_http_session_endpoint_caller(r, &zr->token, &caller, &admin)
+        != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    admin = ngx_http_session_is_admin(r);
-
     if (!admin) {
-        if (!ctx->live) {
+        if (caller == NULL) {
             ngx_str_set(&reason, "no valid authtoken present");
 
             return ngx_http_session_zimbra_fault(r, zr->response,

@@ -360,3 +360,66 @@ $::Config =~ s/session_account .*?;//r
 ["Allow: GET, HEAD", "Allow: GET, HEAD"]
 --- no_error_log
 [error]
+
+
+
+=== TEST 16: a location that tracks another zone: its callers are nobody here, however that zone names them
+--- http_config
+    session_zone zone=s:1m;
+    session_zone zone=t:1m;
+
+    map $session_account $cv_admin {
+        admin    1;
+        default  0;
+    }
+--- config
+    session_track t;
+    session_key $cookie_SID;
+
+    location /app/ {
+        session_track off;
+        add_header Set-Cookie "SID=$arg_t";
+        add_header X-User $arg_u;
+        return 200 "ok\n";
+    }
+
+    location /s/ {
+        session_track s;
+        session_create $upstream_cookie_SID;
+        session_account $upstream_http_x_user;
+        proxy_pass http://127.0.0.1:$server_port/app$request_uri;
+    }
+
+    location /t/ {
+        session_create $upstream_cookie_SID;
+        session_account $upstream_http_x_user;
+        proxy_pass http://127.0.0.1:$server_port/app$request_uri;
+    }
+
+    # session_track t inherited: callers are looked up in t
+    location ~ ^/commandcenter/api/Sessions?$ {
+        session_key $http_authtoken;
+        session_admin $cv_admin;
+        session_list s;
+    }
+--- init
+require HTTP::Tiny;
+for my $uri ("/s/login?t=sa&u=alice", "/t/login?t=ta&u=alice",
+             "/t/login?t=tadm&u=admin") {
+    my $res = HTTP::Tiny->new->get("http://127.0.0.1:"
+                                   . $Test::Nginx::Util::ServerPort . $uri);
+    die "$uri: $res->{status}\n" if $res->{status} != 200;
+}
+--- request eval
+["GET /commandcenter/api/Session?userId=alice",
+ "GET /commandcenter/api/Session?userId=alice"]
+--- more_headers eval
+["Accept: application/json\nAuthtoken: ta",
+ "Accept: application/json\nAuthtoken: tadm"]
+--- error_code eval
+[401, 401]
+--- response_body eval
+['{"errorCode":5,"errorMessage":"Access denied: the Authtoken is missing, invalid or expired"}',
+ '{"errorCode":5,"errorMessage":"Access denied: the Authtoken is missing, invalid or expired"}']
+--- error_log
+a location that tracks zone "t" serves zone "s"
