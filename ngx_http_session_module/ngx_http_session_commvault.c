@@ -40,8 +40,8 @@ static void ngx_http_session_commvault_xml(ngx_http_session_stream_t *st,
     ngx_http_session_record_t *rec);
 static void ngx_http_session_commvault_json(ngx_http_session_stream_t *st,
     ngx_http_session_record_t *rec);
-static void ngx_http_session_commvault_var(ngx_http_session_record_t *rec,
-    char *name, ngx_str_t *value, char *dflt);
+static void ngx_http_session_commvault_host(ngx_http_session_record_t *rec,
+    ngx_str_t *host, u_char *addr);
 static void ngx_http_session_commvault_value(ngx_http_session_stream_t *st,
     ngx_str_t *value);
 static ngx_uint_t ngx_http_session_commvault_printable(ngx_str_t *s);
@@ -228,6 +228,7 @@ static void
 ngx_http_session_commvault_xml(ngx_http_session_stream_t *st,
     ngx_http_session_record_t *rec)
 {
+    u_char     addr[NGX_SOCKADDR_STRLEN];
     ngx_str_t  value;
 
     ngx_http_session_stream_printf(st, 128,
@@ -235,11 +236,11 @@ ngx_http_session_commvault_xml(ngx_http_session_stream_t *st,
                                    "loginTime=\"%L\" host=\"",
                                    rec->logout / 1000, rec->created / 1000);
 
-    ngx_http_session_commvault_var(rec, "host", &value, NULL);
+    ngx_http_session_commvault_host(rec, &value, addr);
     ngx_http_session_stream_xml(st, &value);
 
     ngx_http_session_stream_str(st, "\" description=\"");
-    ngx_http_session_commvault_var(rec, "description", &value, "");
+    ngx_http_session_record_var(rec, "description", &value, "");
     ngx_http_session_stream_xml(st, &value);
 
     ngx_http_session_stream_str(st, "\" sessionId=\"");
@@ -247,11 +248,11 @@ ngx_http_session_commvault_xml(ngx_http_session_stream_t *st,
 
     ngx_http_session_stream_str(st, "\" browserSessionId=\"");
 
-    ngx_http_session_commvault_var(rec, "browserSessionId", &value, "0");
+    ngx_http_session_record_var(rec, "browserSessionId", &value, "0");
     ngx_http_session_stream_xml(st, &value);
 
     ngx_http_session_stream_str(st, "\" consoleType=\"");
-    ngx_http_session_commvault_var(rec, "consoleType", &value, "19");
+    ngx_http_session_record_var(rec, "consoleType", &value, "19");
     ngx_http_session_stream_xml(st, &value);
 
     ngx_http_session_stream_str(st, "\">\n    <user userName=\"");
@@ -268,6 +269,7 @@ static void
 ngx_http_session_commvault_json(ngx_http_session_stream_t *st,
     ngx_http_session_record_t *rec)
 {
+    u_char     addr[NGX_SOCKADDR_STRLEN];
     ngx_str_t  value;
 
     ngx_http_session_stream_printf(st, 128,
@@ -279,22 +281,22 @@ ngx_http_session_commvault_json(ngx_http_session_stream_t *st,
                                    rec->last / 1000, rec->logout / 1000,
                                    rec->created / 1000);
 
-    ngx_http_session_commvault_var(rec, "host", &value, NULL);
+    ngx_http_session_commvault_host(rec, &value, addr);
     ngx_http_session_stream_json(st, &value);
 
     ngx_http_session_stream_str(st, "\",\"location\":\"");
-    ngx_http_session_commvault_var(rec, "location", &value, "");
+    ngx_http_session_record_var(rec, "location", &value, "");
     ngx_http_session_stream_json(st, &value);
 
     ngx_http_session_stream_str(st, "\",\"sessionId\":\"");
     ngx_http_session_stream_sid(st, rec->digest);
 
     ngx_http_session_stream_str(st, "\",\"browserSessionId\":");
-    ngx_http_session_commvault_var(rec, "browserSessionId", &value, "0");
+    ngx_http_session_record_var(rec, "browserSessionId", &value, "0");
     ngx_http_session_commvault_value(st, &value);
 
     ngx_http_session_stream_str(st, ",\"consoleType\":");
-    ngx_http_session_commvault_var(rec, "consoleType", &value, "19");
+    ngx_http_session_record_var(rec, "consoleType", &value, "19");
     ngx_http_session_commvault_value(st, &value);
 
     ngx_http_session_stream_str(st, ",\"user\":{\"userName\":\"");
@@ -308,36 +310,21 @@ ngx_http_session_commvault_json(ngx_http_session_stream_t *st,
 
 
 /*
- * A session variable, or its default; the host defaults to the client
- * address, the machine the user works on as far as a proxy can tell.
+ * The host: the session variable, else the client address of the last
+ * request, the machine the user works on as far as a proxy can tell.
  */
 
 static void
-ngx_http_session_commvault_var(ngx_http_session_record_t *rec, char *name,
-    ngx_str_t *value, char *dflt)
+ngx_http_session_commvault_host(ngx_http_session_record_t *rec,
+    ngx_str_t *host, u_char *addr)
 {
-    ngx_str_t  n;
+    ngx_http_session_record_var(rec, "host", host, NULL);
 
-    static u_char  addr[NGX_SOCKADDR_STRLEN];
-
-    n.data = (u_char *) name;
-    n.len = ngx_strlen(name);
-
-    if (ngx_http_session_var_get(rec->vars.data, rec->vars.len, &n, value)
-        == NGX_OK)
-    {
-        return;
+    if (host->data == NULL) {
+        host->data = addr;
+        host->len = ngx_http_session_addr_text(addr, rec->addr, rec->addr_len)
+                    - addr;
     }
-
-    if (dflt) {
-        value->data = (u_char *) dflt;
-        value->len = ngx_strlen(dflt);
-        return;
-    }
-
-    value->data = addr;
-    value->len = ngx_http_session_addr_text(addr, rec->addr, rec->addr_len)
-                 - addr;
 }
 
 

@@ -12,8 +12,8 @@
 
 
 /*
- * What the four endpoints share beside streams and escaping: who the
- * caller is.
+ * What the endpoints share beside streams and escaping: who the caller
+ * is, and the session variables their answers are made of.
  */
 
 
@@ -64,3 +64,25 @@ ngx_http_session_endpoint_caller(ngx_http_request_t *r, ngx_str_t *token,
     return NGX_OK;
 }
 
+
+/* a non-empty session variable of a record, else "dflt" (NULL: none) */
+
+void
+ngx_http_session_record_var(ngx_http_session_record_t *rec, char *name,
+    ngx_str_t *value, char *dflt)
+{
+    ngx_str_t  n;
+
+    n.data = (u_char *) name;
+    n.len = ngx_strlen(name);
+
+    if (ngx_http_session_var_get(rec->vars.data, rec->vars.len, &n, value)
+        == NGX_OK
+        && value->len)
+    {
+        return;
+    }
+
+    value->data = (u_char *) dflt;
+    value->len = dflt ? ngx_strlen(dflt) : 0;
+}

@@ -85,8 +85,6 @@ static ngx_uint_t ngx_http_session_hornbill_fields(ngx_pool_t *pool,
 static ngx_http_session_hornbill_field_t *ngx_http_session_hornbill_add(
     ngx_http_session_hornbill_field_t *f, char *name, ngx_uint_t kind,
     ngx_str_t *value);
-static void ngx_http_session_hornbill_var(ngx_http_session_record_t *rec,
-    char *name, ngx_str_t *value, char *dflt);
 static void ngx_http_session_hornbill_bool(ngx_http_session_record_t *rec,
     char *name, ngx_str_t *value);
 static ngx_int_t ngx_http_session_hornbill_integer(ngx_str_t *value,
@@ -435,7 +433,7 @@ ngx_http_session_hornbill_fields(ngx_pool_t *pool,
     f = ngx_http_session_hornbill_add(f, "sessionId",
                                       NGX_HTTP_SESSION_HB_STRING, &v);
 
-    ngx_http_session_hornbill_var(rec, "authenticationType", &v, NULL);
+    ngx_http_session_record_var(rec, "authenticationType", &v, NULL);
     f = ngx_http_session_hornbill_add(f, "authenticationType",
                                       NGX_HTTP_SESSION_HB_STRING, &v);
 
@@ -458,7 +456,7 @@ ngx_http_session_hornbill_fields(ngx_pool_t *pool,
     v.len = p - v.data;
 
     if (v.len == 0) {
-        ngx_http_session_hornbill_var(rec, "remoteIpAddress", &v, "");
+        ngx_http_session_record_var(rec, "remoteIpAddress", &v, "");
     }
 
     f = ngx_http_session_hornbill_add(f, "remoteIpAddress",
@@ -473,24 +471,24 @@ ngx_http_session_hornbill_fields(ngx_pool_t *pool,
     user = rec->id;
 
     if (user.len == 0) {
-        ngx_http_session_hornbill_var(rec, "userId", &user, "");
+        ngx_http_session_record_var(rec, "userId", &user, "");
     }
 
     f = ngx_http_session_hornbill_add(f, "userId", NGX_HTTP_SESSION_HB_STRING,
                                       &user);
 
-    ngx_http_session_hornbill_var(rec, "firstName", &v, NULL);
+    ngx_http_session_record_var(rec, "firstName", &v, NULL);
     f = ngx_http_session_hornbill_add(f, "firstName",
                                       NGX_HTTP_SESSION_HB_STRING, &v);
 
-    ngx_http_session_hornbill_var(rec, "lastName", &v, NULL);
+    ngx_http_session_record_var(rec, "lastName", &v, NULL);
     f = ngx_http_session_hornbill_add(f, "lastName",
                                       NGX_HTTP_SESSION_HB_STRING, &v);
 
     v = rec->name;
 
     if (v.len == 0) {
-        ngx_http_session_hornbill_var(rec, "userName", &v, NULL);
+        ngx_http_session_record_var(rec, "userName", &v, NULL);
 
         if (v.data == NULL) {
             v = user;
@@ -500,11 +498,11 @@ ngx_http_session_hornbill_fields(ngx_pool_t *pool,
     f = ngx_http_session_hornbill_add(f, "userName",
                                       NGX_HTTP_SESSION_HB_STRING, &v);
 
-    ngx_http_session_hornbill_var(rec, "jobTitle", &v, NULL);
+    ngx_http_session_record_var(rec, "jobTitle", &v, NULL);
     f = ngx_http_session_hornbill_add(f, "jobTitle",
                                       NGX_HTTP_SESSION_HB_STRING, &v);
 
-    ngx_http_session_hornbill_var(rec, "accountRefUrn", &v, NULL);
+    ngx_http_session_record_var(rec, "accountRefUrn", &v, NULL);
 
     if (v.data == NULL) {
         v.len = sizeof(NGX_HTTP_SESSION_HB_URN) - 1 + user.len;
@@ -521,34 +519,34 @@ ngx_http_session_hornbill_fields(ngx_pool_t *pool,
     f = ngx_http_session_hornbill_add(f, "accountRefUrn",
                                       NGX_HTTP_SESSION_HB_STRING, &v);
 
-    ngx_http_session_hornbill_var(rec, "activityStreamURN", &v, NULL);
+    ngx_http_session_record_var(rec, "activityStreamURN", &v, NULL);
     f = ngx_http_session_hornbill_add(f, "activityStreamURN",
                                       NGX_HTTP_SESSION_HB_STRING, &v);
 
-    ngx_http_session_hornbill_var(rec, "accountClass", &v,
-                                  NGX_HTTP_SESSION_HB_ACCOUNT_CLASS);
+    ngx_http_session_record_var(rec, "accountClass", &v,
+                                NGX_HTTP_SESSION_HB_ACCOUNT_CLASS);
     f = ngx_http_session_hornbill_add(f, "accountClass",
                                       NGX_HTTP_SESSION_HB_STRING, &v);
 
-    ngx_http_session_hornbill_var(rec, "userType", &v,
-                                  NGX_HTTP_SESSION_HB_USER_TYPE);
+    ngx_http_session_record_var(rec, "userType", &v,
+                                NGX_HTTP_SESSION_HB_USER_TYPE);
     f = ngx_http_session_hornbill_add(f, "userType",
                                       NGX_HTTP_SESSION_HB_STRING, &v);
 
-    ngx_http_session_hornbill_var(rec, "guestRole", &v, NULL);
+    ngx_http_session_record_var(rec, "guestRole", &v, NULL);
     f = ngx_http_session_hornbill_add(f, "guestRole",
                                       NGX_HTTP_SESSION_HB_STRING, &v);
 
-    ngx_http_session_hornbill_var(rec, "guestPortalId", &v, NULL);
+    ngx_http_session_record_var(rec, "guestPortalId", &v, NULL);
     f = ngx_http_session_hornbill_add(f, "guestPortalId",
                                       NGX_HTTP_SESSION_HB_STRING, &v);
 
-    ngx_http_session_hornbill_var(rec, "guestPortalLoginId", &v, NULL);
+    ngx_http_session_record_var(rec, "guestPortalLoginId", &v, NULL);
     f = ngx_http_session_hornbill_add(f, "guestPortalLoginId",
                                       NGX_HTTP_SESSION_HB_STRING, &v);
 
     /* xs:long: left out unless it is one */
-    ngx_http_session_hornbill_var(rec, "guestContactRecordId", &v, NULL);
+    ngx_http_session_record_var(rec, "guestContactRecordId", &v, NULL);
 
     if (v.data
         && ngx_http_session_hornbill_integer(&v, 1,
@@ -561,19 +559,19 @@ ngx_http_session_hornbill_fields(ngx_pool_t *pool,
     f = ngx_http_session_hornbill_add(f, "guestContactRecordId",
                                       NGX_HTTP_SESSION_HB_LITERAL, &v);
 
-    ngx_http_session_hornbill_var(rec, "currentLanguage", &v,
-                                  NGX_HTTP_SESSION_HB_LANGUAGE);
+    ngx_http_session_record_var(rec, "currentLanguage", &v,
+                                NGX_HTTP_SESSION_HB_LANGUAGE);
     f = ngx_http_session_hornbill_add(f, "currentLanguage",
                                       NGX_HTTP_SESSION_HB_CHILD, &v);
     f[-1].child = "language";
 
-    ngx_http_session_hornbill_var(rec, "timeZone", &v,
-                                  NGX_HTTP_SESSION_HB_TIME_ZONE);
+    ngx_http_session_record_var(rec, "timeZone", &v,
+                                NGX_HTTP_SESSION_HB_TIME_ZONE);
     f = ngx_http_session_hornbill_add(f, "regionalSettings",
                                       NGX_HTTP_SESSION_HB_CHILD, &v);
     f[-1].child = "timeZone";
 
-    ngx_http_session_hornbill_var(rec, "currentTimeZoneOffset", &v, NULL);
+    ngx_http_session_record_var(rec, "currentTimeZoneOffset", &v, NULL);
 
     if (v.data == NULL
         || ngx_http_session_hornbill_integer(&v, 1, 86400) != NGX_OK)
@@ -584,12 +582,12 @@ ngx_http_session_hornbill_fields(ngx_pool_t *pool,
     f = ngx_http_session_hornbill_add(f, "currentTimeZoneOffset",
                                       NGX_HTTP_SESSION_HB_LITERAL, &v);
 
-    ngx_http_session_hornbill_var(rec, "diagnosticLogSeverityLevel", &v,
-                                  NGX_HTTP_SESSION_HB_SEVERITY);
+    ngx_http_session_record_var(rec, "diagnosticLogSeverityLevel", &v,
+                                NGX_HTTP_SESSION_HB_SEVERITY);
     f = ngx_http_session_hornbill_add(f, "diagnosticLogSeverityLevel",
                                       NGX_HTTP_SESSION_HB_STRING, &v);
 
-    ngx_http_session_hornbill_var(rec, "diagnosticLogMessageGroups", &v, "");
+    ngx_http_session_record_var(rec, "diagnosticLogMessageGroups", &v, "");
     f = ngx_http_session_hornbill_add(f, "diagnosticLogMessageGroups",
                                       NGX_HTTP_SESSION_HB_STRING, &v);
 
@@ -612,14 +610,14 @@ ngx_http_session_hornbill_fields(ngx_pool_t *pool,
     f = ngx_http_session_hornbill_add(f, "systemRights",
                                       NGX_HTTP_SESSION_HB_EMPTY, &v);
 
-    ngx_http_session_hornbill_var(rec, "assignedRole", &roles, NULL);
+    ngx_http_session_record_var(rec, "assignedRole", &roles, NULL);
 
     if (roles.data == NULL
         || ngx_http_session_hornbill_next(roles.data, roles.data + roles.len,
                                           &v)
            == NULL)
     {
-        ngx_http_session_hornbill_var(rec, "role", &roles, NULL);
+        ngx_http_session_record_var(rec, "role", &roles, NULL);
     }
 
     if (roles.data == NULL
@@ -633,11 +631,11 @@ ngx_http_session_hornbill_fields(ngx_pool_t *pool,
     f = ngx_http_session_hornbill_add(f, "assignedRole",
                                       NGX_HTTP_SESSION_HB_LIST, &roles);
 
-    ngx_http_session_hornbill_var(rec, "homeOrganization", &v, NULL);
+    ngx_http_session_record_var(rec, "homeOrganization", &v, NULL);
     f = ngx_http_session_hornbill_add(f, "homeOrganization",
                                       NGX_HTTP_SESSION_HB_STRING, &v);
 
-    ngx_http_session_hornbill_var(rec, "appStateCRC", &v, NULL);
+    ngx_http_session_record_var(rec, "appStateCRC", &v, NULL);
 
     if (v.data == NULL
         || ngx_http_session_hornbill_integer(&v, 0, 0xffffffff) != NGX_OK)
@@ -659,12 +657,12 @@ ngx_http_session_hornbill_fields(ngx_pool_t *pool,
     f = ngx_http_session_hornbill_add(f, "appStateCRC",
                                       NGX_HTTP_SESSION_HB_LITERAL, &v);
 
-    ngx_http_session_hornbill_var(rec, "profileImageRef", &v, NULL);
+    ngx_http_session_record_var(rec, "profileImageRef", &v, NULL);
     f = ngx_http_session_hornbill_add(f, "profileImageRef",
                                       NGX_HTTP_SESSION_HB_STRING, &v);
 
-    ngx_http_session_hornbill_var(rec, "onlineStatus", &v,
-                                  NGX_HTTP_SESSION_HB_ONLINE);
+    ngx_http_session_record_var(rec, "onlineStatus", &v,
+                                NGX_HTTP_SESSION_HB_ONLINE);
     f = ngx_http_session_hornbill_add(f, "onlineStatus",
                                       NGX_HTTP_SESSION_HB_STRING, &v);
 
@@ -691,29 +689,6 @@ ngx_http_session_hornbill_add(ngx_http_session_hornbill_field_t *f,
 }
 
 
-/* a non-empty session variable, else the default (NULL: none) */
-
-static void
-ngx_http_session_hornbill_var(ngx_http_session_record_t *rec, char *name,
-    ngx_str_t *value, char *dflt)
-{
-    ngx_str_t  n;
-
-    n.data = (u_char *) name;
-    n.len = ngx_strlen(name);
-
-    if (ngx_http_session_var_get(rec->vars.data, rec->vars.len, &n, value)
-        == NGX_OK
-        && value->len)
-    {
-        return;
-    }
-
-    value->data = (u_char *) dflt;
-    value->len = dflt ? ngx_strlen(dflt) : 0;
-}
-
-
 /* a boolean variable (1, 0, true, false in any case); false otherwise */
 
 static void
@@ -722,7 +697,7 @@ ngx_http_session_hornbill_bool(ngx_http_session_record_t *rec, char *name,
 {
     ngx_str_t  v;
 
-    ngx_http_session_hornbill_var(rec, name, &v, "false");
+    ngx_http_session_record_var(rec, name, &v, "false");
 
     if (ngx_http_session_bool(&v) == 1) {
         ngx_str_set(value, "true");
