@@ -1197,7 +1197,7 @@ ngx_http_session_status_record(ngx_http_session_stream_t *st,
     ngx_http_session_status_string(st, &rec->id);
 
     ngx_http_session_stream_str(st, ",\"name\":");
-    ngx_http_session_status_string(st, rec->id.len ? &rec->name : &rec->id);
+    ngx_http_session_status_string(st, &rec->name);
 
     ngx_http_session_stream_printf(st, 128,
                                    ",\"created\":%L,\"last\":%L,"

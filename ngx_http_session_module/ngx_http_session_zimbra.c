@@ -627,8 +627,8 @@ static void
 ngx_http_session_zimbra_record(ngx_http_session_stream_t *st,
     ngx_http_session_zimbra_t *z, ngx_http_session_record_t *rec)
 {
-    ngx_uint_t   json;
     ngx_str_t   *name;
+    ngx_uint_t   json;
 
     json = (z->format == NGX_HTTP_SESSION_ZIMBRA_JSON);
 
