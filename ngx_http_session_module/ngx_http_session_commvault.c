@@ -77,6 +77,10 @@ ngx_http_session_commvault_handler(ngx_http_request_t *r)
         return rc;
     }
 
+    if (ngx_http_session_no_store(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
 
         if (ngx_http_session_add_header(r, &ngx_http_session_commvault_allow,

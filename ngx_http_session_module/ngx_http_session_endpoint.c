@@ -65,6 +65,21 @@ ngx_http_session_endpoint_caller(ngx_http_request_t *r, ngx_str_t *token,
 }
 
 
+/*
+ * Every answer is the caller's, and its URL does not name the caller:
+ * a cache in front (nginx's proxy_cache among them) must keep none.
+ */
+
+ngx_int_t
+ngx_http_session_no_store(ngx_http_request_t *r)
+{
+    static ngx_str_t  name = ngx_string("Cache-Control");
+    static ngx_str_t  value = ngx_string("no-store");
+
+    return ngx_http_session_add_header(r, &name, &value);
+}
+
+
 /* a non-empty session variable of a record, else "dflt" (NULL: none) */
 
 void

@@ -146,6 +146,10 @@ ngx_http_session_hornbill_handler(ngx_http_request_t *r)
 
     json = ngx_http_session_accepts_json(r);
 
+    if (ngx_http_session_no_store(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
     if (r->method == NGX_HTTP_POST) {
         rc = ngx_http_session_read_body(r,
                                        ngx_http_session_hornbill_body_handler);

@@ -263,12 +263,17 @@ ngx_http_session_status_handler(ngx_http_request_t *r)
     static ngx_str_t  allow = ngx_string("Allow");
     static ngx_str_t  methods = ngx_string("GET, HEAD");
 
-    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
-        rc = ngx_http_discard_request_body(r);
+    rc = ngx_http_discard_request_body(r);
 
-        if (rc != NGX_OK) {
-            return rc;
-        }
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    if (ngx_http_session_no_store(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
 
         if (ngx_http_session_add_header(r, &allow, &methods) != NGX_OK) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -276,12 +281,6 @@ ngx_http_session_status_handler(ngx_http_request_t *r)
 
         ngx_str_set(&msg, "only GET and HEAD are supported");
         return ngx_http_session_status_error(r, NGX_HTTP_NOT_ALLOWED, &msg);
-    }
-
-    rc = ngx_http_discard_request_body(r);
-
-    if (rc != NGX_OK) {
-        return rc;
     }
 
     if (ngx_http_session_endpoint_caller(r, NULL, &caller, &admin)

@@ -443,3 +443,21 @@ for my $uri ("/login?t=tok-a&u=alice", "/tlogin?t=tok-tadm&u=admin") {
  ::fail_xml('0005', $::NoSession)]
 --- error_log
 a location that tracks zone "t" serves zone "s"
+
+
+
+=== TEST 13: answers are the caller's: Cache-Control: no-store on success and failure
+--- http_config eval: $::HttpConfig
+--- config eval: $::Config
+--- request eval
+["GET /login?t=tok-a&u=alice",
+ "GET /xmlmc/session/?method=getSessionInfo",
+ "GET /xmlmc/session/?method=getSessionInfo"]
+--- more_headers eval
+["", "Cookie: ESPSessionState=tok-a", ""]
+--- response_headers eval
+["", "Cache-Control: no-store", "Cache-Control: no-store"]
+--- php_status eval
+[undef, "ok", "fail"]
+--- no_error_log
+[error]

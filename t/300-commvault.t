@@ -423,3 +423,31 @@ for my $uri ("/s/login?t=sa&u=alice", "/t/login?t=ta&u=alice",
  '{"errorCode":5,"errorMessage":"Access denied: the Authtoken is missing, invalid or expired"}']
 --- error_log
 a location that tracks zone "t" serves zone "s"
+
+
+
+=== TEST 17: answers are the caller's: a cache in front keeps none of them
+--- http_config eval
+$::HttpConfig . <<'_EOC_';
+    proxy_cache_path cv_cache keys_zone=cv_cache:1m;
+_EOC_
+--- config eval
+$::Config . <<'_EOC_';
+    location /cached/ {
+        proxy_cache cv_cache;
+        proxy_cache_valid 200 401 403 10m;
+        proxy_pass http://127.0.0.1:$server_port/commandcenter/api/Session$is_args$args;
+    }
+_EOC_
+--- request eval
+[main::logins("t=a1&u=alice"),
+ "GET /cached/?userId=alice",
+ "GET /cached/?userId=alice"]
+--- more_headers eval
+["", "Authtoken: a1", ""]
+--- error_code eval
+[200, 200, 401]
+--- response_headers eval
+["", "Cache-Control: no-store", "Cache-Control: no-store"]
+--- no_error_log
+[error]

@@ -412,3 +412,17 @@ Cookie: SID=troot
 qq{{"error":{"status":401,"message":"authentication required: no live session"}}\n}
 --- error_log
 a location that tracks zone "t" serves zone "st12"
+
+
+
+=== TEST 13: answers are the caller's: Cache-Control: no-store on the status, the list and refusals
+--- http_config
+    session_zone zone=st13:1m;
+--- request eval
+["GET /status", "GET /status?list=1", "GET /status/user"]
+--- error_code eval
+[200, 200, 401]
+--- response_headers eval
+[("Cache-Control: no-store") x 3]
+--- no_error_log
+[error]
