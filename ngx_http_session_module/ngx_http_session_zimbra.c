@@ -110,6 +110,9 @@ static int ngx_http_session_zimbra_json_show(const char *buffer, size_t size,
 static void ngx_http_session_zimbra_context(
     ngx_http_session_zimbra_request_t *zr, ngx_int_t rc, ngx_str_t *token,
     ngx_int_t frc, ngx_str_t *format);
+static ngx_int_t ngx_http_session_zimbra_flags(ngx_pool_t *pool,
+    ngx_http_session_zimbra_request_t *zr, ngx_int_t list_rc,
+    ngx_str_t *list, ngx_int_t group_rc, ngx_str_t *group);
 static ngx_int_t ngx_http_session_zimbra_flag(ngx_pool_t *pool,
     ngx_http_session_zimbra_request_t *zr, const char *name, ngx_int_t rc,
     ngx_str_t *value, ngx_uint_t *flag);
@@ -874,32 +877,14 @@ ngx_int_t
 ngx_http_session_zimbra_parse(ngx_pool_t *pool, ngx_str_t *body,
     ngx_str_t *list, ngx_str_t *group, ngx_http_session_zimbra_request_t *zr)
 {
-    ngx_uint_t  flag;
-
     ngx_memzero(zr, sizeof(ngx_http_session_zimbra_request_t));
 
     if (body == NULL) {
-        if (ngx_http_session_zimbra_flag(pool, zr, "listSessions",
-                                         list ? NGX_OK : NGX_DECLINED, list,
-                                         &flag)
-            != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
-
-        zr->list = flag;
-
-        if (ngx_http_session_zimbra_flag(pool, zr, "groupByAccount",
-                                         group ? NGX_OK : NGX_DECLINED, group,
-                                         &flag)
-            != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
-
-        zr->group = flag;
-
-        return NGX_OK;
+        return ngx_http_session_zimbra_flags(pool, zr,
+                                             list ? NGX_OK : NGX_DECLINED,
+                                             list,
+                                             group ? NGX_OK : NGX_DECLINED,
+                                             group);
     }
 
     if (body->len == 0) {
@@ -927,9 +912,8 @@ ngx_http_session_zimbra_parse_xml(ngx_pool_t *pool, ngx_str_t *body,
     u_char       *p;
     size_t        len;
     xmlDocPtr     doc;
-    ngx_int_t     rc, frc;
-    ngx_str_t     error, token, format, value;
-    ngx_uint_t    flag;
+    ngx_int_t     rc, frc, grc;
+    ngx_str_t     error, token, format, value, group;
     xmlNodePtr    root, node, header, sbody, req, ctx, fmt;
     const char   *ns;
 
@@ -1070,31 +1054,10 @@ ngx_http_session_zimbra_parse_xml(ngx_pool_t *pool, ngx_str_t *body,
     }
 
     rc = ngx_http_session_zimbra_xml_value(pool, req, "listSessions", &value);
+    grc = ngx_http_session_zimbra_xml_value(pool, req, "groupByAccount",
+                                            &group);
 
-    if (rc == NGX_ERROR
-        || ngx_http_session_zimbra_flag(pool, zr, "listSessions", rc, &value,
-                                        &flag)
-           != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    zr->list = flag;
-
-    rc = ngx_http_session_zimbra_xml_value(pool, req, "groupByAccount",
-                                           &value);
-
-    if (rc == NGX_ERROR
-        || ngx_http_session_zimbra_flag(pool, zr, "groupByAccount", rc,
-                                        &value, &flag)
-           != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    zr->group = flag;
-
-    return NGX_OK;
+    return ngx_http_session_zimbra_flags(pool, zr, rc, &value, grc, &group);
 }
 
 
@@ -1103,9 +1066,8 @@ ngx_http_session_zimbra_parse_json(ngx_pool_t *pool, ngx_str_t *body,
     ngx_http_session_zimbra_request_t *zr)
 {
     json_t      *root, *jbody, *header, *ctx, *fmt, *req, *v, *ns;
-    ngx_int_t    rc, frc;
-    ngx_str_t    error, token, format, value;
-    ngx_uint_t   flag;
+    ngx_int_t    rc, frc, grc;
+    ngx_str_t    error, token, format, value, group;
     const char  *key, *name;
 
     root = ngx_http_session_parse_json(pool, body, &error);
@@ -1211,33 +1173,12 @@ ngx_http_session_zimbra_parse_json(ngx_pool_t *pool, ngx_str_t *body,
                                             json_object_get(req,
                                                             "listSessions"),
                                             &value);
+    grc = ngx_http_session_zimbra_json_value(pool,
+                                             json_object_get(req,
+                                                             "groupByAccount"),
+                                             &group);
 
-    if (rc == NGX_ERROR
-        || ngx_http_session_zimbra_flag(pool, zr, "listSessions", rc, &value,
-                                        &flag)
-           != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    zr->list = flag;
-
-    rc = ngx_http_session_zimbra_json_value(pool,
-                                            json_object_get(req,
-                                                            "groupByAccount"),
-                                            &value);
-
-    if (rc == NGX_ERROR
-        || ngx_http_session_zimbra_flag(pool, zr, "groupByAccount", rc,
-                                        &value, &flag)
-           != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    zr->group = flag;
-
-    return NGX_OK;
+    return ngx_http_session_zimbra_flags(pool, zr, rc, &value, grc, &group);
 }
 
 
@@ -1493,6 +1434,41 @@ ngx_http_session_zimbra_context(ngx_http_session_zimbra_request_t *zr,
 
 
 /*
+ * listSessions and groupByAccount, each as the value getter found it
+ * ("rc": NGX_OK, NGX_DECLINED when absent, NGX_ABORT when unusable,
+ * NGX_ERROR when out of memory), in the order Zimbra reads them.
+ */
+
+static ngx_int_t
+ngx_http_session_zimbra_flags(ngx_pool_t *pool,
+    ngx_http_session_zimbra_request_t *zr, ngx_int_t list_rc,
+    ngx_str_t *list, ngx_int_t group_rc, ngx_str_t *group)
+{
+    ngx_uint_t  flag;
+
+    if (ngx_http_session_zimbra_flag(pool, zr, "listSessions", list_rc, list,
+                                     &flag)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    zr->list = flag;
+
+    if (ngx_http_session_zimbra_flag(pool, zr, "groupByAccount", group_rc,
+                                     group, &flag)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    zr->group = flag;
+
+    return NGX_OK;
+}
+
+
+/*
  * An attribute read with Zimbra's parseBool; the first bad one is
  * reported, after the caller has been checked.
  */
@@ -1507,6 +1483,10 @@ ngx_http_session_zimbra_flag(ngx_pool_t *pool,
     ngx_int_t  b;
 
     *flag = 0;
+
+    if (rc == NGX_ERROR) {
+        return NGX_ERROR;
+    }
 
     if (rc == NGX_DECLINED) {
         return NGX_OK;
