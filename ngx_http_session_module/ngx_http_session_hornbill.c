@@ -106,8 +106,9 @@ static ngx_int_t ngx_http_session_hornbill_unwrap(ngx_pool_t *pool,
     ngx_str_t *text, ngx_http_session_hornbill_request_t *req);
 static ngx_int_t ngx_http_session_hornbill_xml(ngx_pool_t *pool,
     ngx_str_t *text, ngx_http_session_hornbill_request_t *req);
-static ngx_int_t ngx_http_session_hornbill_xml_params(ngx_pool_t *pool,
-    xmlNodePtr params, ngx_http_session_hornbill_request_t *req);
+static ngx_int_t ngx_http_session_hornbill_xml_child(ngx_pool_t *pool,
+    xmlNodePtr parent, const char *name, const char *unexpected,
+    ngx_http_session_hornbill_request_t *req, xmlNodePtr *child);
 static ngx_int_t ngx_http_session_hornbill_xml_text(ngx_pool_t *pool,
     xmlNodePtr node, ngx_str_t *text);
 static ngx_int_t ngx_http_session_hornbill_json(ngx_pool_t *pool,
@@ -1278,10 +1279,9 @@ ngx_http_session_hornbill_xml(ngx_pool_t *pool, ngx_str_t *text,
 {
     ngx_int_t    rc;
     xmlDocPtr    doc;
-    ngx_str_t    error, *value, s;
+    ngx_str_t    error, *value;
     xmlAttrPtr   attr;
-    xmlNodePtr   root, node;
-    ngx_uint_t   params;
+    xmlNodePtr   root, params, node;
 
     doc = ngx_http_session_parse_xml(pool, text, &error);
 
@@ -1321,100 +1321,77 @@ ngx_http_session_hornbill_xml(ngx_pool_t *pool, ngx_str_t *text,
         }
     }
 
-    params = 0;
-
-    for (node = root->children; node; node = node->next) {
-
-        switch (node->type) {
-
-        case XML_ELEMENT_NODE:
-            if (params
-                || xmlStrcmp(node->name, (const xmlChar *) "params") != 0)
-            {
-                return ngx_http_session_hornbill_refuse(pool, req,
-                           NGX_HTTP_SESSION_HB_BAD_PARAM,
-                           "Unexpected element <%*s> in methodCall",
-                           (size_t) ngx_min(xmlStrlen(node->name), 64),
-                           node->name);
-            }
-
-            params = 1;
-
-            rc = ngx_http_session_hornbill_xml_params(pool, node, req);
-            if (rc != NGX_OK) {
-                return rc;
-            }
-
-            break;
-
-        case XML_TEXT_NODE:
-        case XML_CDATA_SECTION_NODE:
-            s.data = node->content;
-            s.len = node->content ? xmlStrlen(node->content) : 0;
-
-            ngx_http_session_hornbill_trim(&s);
-
-            if (s.len) {
-                return ngx_http_session_hornbill_refuse(pool, req,
-                           NGX_HTTP_SESSION_HB_MALFORMED,
-                           "Unexpected text in methodCall");
-            }
-
-            break;
-
-        default:
-            /* comments and processing instructions */
-            break;
-        }
+    rc = ngx_http_session_hornbill_xml_child(pool, root, "params",
+                                   "Unexpected element <%*s> in methodCall",
+                                   req, &params);
+    if (rc != NGX_OK) {
+        return rc;
     }
+
+    if (params == NULL) {
+        return NGX_OK;
+    }
+
+    rc = ngx_http_session_hornbill_xml_child(pool, params, "sessionId",
+                                   "Unexpected parameter <%*s>: "
+                                   "getSessionInfo takes one optional "
+                                   "sessionId",
+                                   req, &node);
+    if (rc != NGX_OK || node == NULL) {
+        return rc;
+    }
+
+    rc = ngx_http_session_hornbill_xml_text(pool, node->children,
+                                            &req->session_id);
+
+    if (rc == NGX_DECLINED) {
+        return ngx_http_session_hornbill_refuse(pool, req,
+                           NGX_HTTP_SESSION_HB_BAD_PARAM,
+                           "The sessionId parameter must be a string");
+    }
+
+    if (rc != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_session_hornbill_trim(&req->session_id);
 
     return NGX_OK;
 }
 
 
+/*
+ * The one child element of "parent" named "name", or NULL; another
+ * element, a second one or text beside it is refused ("unexpected" says
+ * how, with the element's name).  Comments and processing instructions
+ * are ignored.
+ */
+
 static ngx_int_t
-ngx_http_session_hornbill_xml_params(ngx_pool_t *pool, xmlNodePtr params,
-    ngx_http_session_hornbill_request_t *req)
+ngx_http_session_hornbill_xml_child(ngx_pool_t *pool, xmlNodePtr parent,
+    const char *name, const char *unexpected,
+    ngx_http_session_hornbill_request_t *req, xmlNodePtr *child)
 {
-    ngx_int_t   rc;
     ngx_str_t   s;
     xmlNodePtr  node;
-    ngx_uint_t  seen;
 
-    seen = 0;
+    *child = NULL;
 
-    for (node = params->children; node; node = node->next) {
+    for (node = parent->children; node; node = node->next) {
 
         switch (node->type) {
 
         case XML_ELEMENT_NODE:
-            if (seen
-                || xmlStrcmp(node->name, (const xmlChar *) "sessionId") != 0)
+            if (*child != NULL
+                || xmlStrcmp(node->name, (const xmlChar *) name) != 0)
             {
                 return ngx_http_session_hornbill_refuse(pool, req,
-                           NGX_HTTP_SESSION_HB_BAD_PARAM,
-                           "Unexpected parameter <%*s>: getSessionInfo "
-                           "takes one optional sessionId",
+                           NGX_HTTP_SESSION_HB_BAD_PARAM, unexpected,
                            (size_t) ngx_min(xmlStrlen(node->name), 64),
                            node->name);
             }
 
-            seen = 1;
-
-            rc = ngx_http_session_hornbill_xml_text(pool, node->children,
-                                                    &req->session_id);
-
-            if (rc == NGX_DECLINED) {
-                return ngx_http_session_hornbill_refuse(pool, req,
-                           NGX_HTTP_SESSION_HB_BAD_PARAM,
-                           "The sessionId parameter must be a string");
-            }
-
-            if (rc != NGX_OK) {
-                return NGX_ERROR;
-            }
-
-            ngx_http_session_hornbill_trim(&req->session_id);
+            *child = node;
             break;
 
         case XML_TEXT_NODE:
@@ -1427,7 +1404,7 @@ ngx_http_session_hornbill_xml_params(ngx_pool_t *pool, xmlNodePtr params,
             if (s.len) {
                 return ngx_http_session_hornbill_refuse(pool, req,
                            NGX_HTTP_SESSION_HB_MALFORMED,
-                           "Unexpected text in params");
+                           "Unexpected text in %s", parent->name);
             }
 
             break;
