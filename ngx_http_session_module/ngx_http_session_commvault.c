@@ -40,10 +40,11 @@ static void ngx_http_session_commvault_xml(ngx_http_session_stream_t *st,
     ngx_http_session_record_t *rec);
 static void ngx_http_session_commvault_json(ngx_http_session_stream_t *st,
     ngx_http_session_record_t *rec);
-static void ngx_http_session_commvault_var(ngx_http_session_record_t *rec,
-    char *name, ngx_str_t *value, char *dflt);
+static void ngx_http_session_commvault_host(ngx_http_session_record_t *rec,
+    ngx_str_t *host, u_char *addr);
 static void ngx_http_session_commvault_value(ngx_http_session_stream_t *st,
     ngx_str_t *value);
+static ngx_uint_t ngx_http_session_commvault_printable(ngx_str_t *s);
 static ngx_int_t ngx_http_session_commvault_error(ngx_http_request_t *r,
     ngx_uint_t json, ngx_uint_t status, ngx_uint_t code, char *message);
 
@@ -52,6 +53,9 @@ static ngx_str_t  ngx_http_session_commvault_xml_type =
     ngx_string("application/xml; charset=utf-8");
 static ngx_str_t  ngx_http_session_commvault_json_type =
     ngx_string("application/json; charset=utf-8");
+static ngx_str_t  ngx_http_session_commvault_allow = ngx_string("Allow");
+static ngx_str_t  ngx_http_session_commvault_methods =
+    ngx_string("GET, HEAD");
 
 
 ngx_int_t
@@ -60,18 +64,30 @@ ngx_http_session_commvault_handler(ngx_http_request_t *r)
     ngx_int_t                      rc;
     ngx_str_t                      user;
     ngx_uint_t                     json, admin;
-    ngx_http_session_ctx_t        *ctx;
+    ngx_http_session_ctx_t        *caller;
     ngx_http_session_stream_t     *st;
     ngx_http_session_loc_conf_t   *slcf;
     ngx_http_session_commvault_t  *cv;
 
     json = ngx_http_session_accepts_json(r);
 
-    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
-        rc = ngx_http_discard_request_body(r);
+    rc = ngx_http_discard_request_body(r);
 
-        if (rc != NGX_OK) {
-            return rc;
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    if (ngx_http_session_no_store(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+
+        if (ngx_http_session_add_header(r, &ngx_http_session_commvault_allow,
+                                        &ngx_http_session_commvault_methods)
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
         return ngx_http_session_commvault_error(r, json,
@@ -80,20 +96,13 @@ ngx_http_session_commvault_handler(ngx_http_request_t *r)
                                         "only GET is supported");
     }
 
-    rc = ngx_http_discard_request_body(r);
-
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
-    ctx = ngx_http_session_authenticate(r, NULL);
-    if (ctx == NULL) {
+    if (ngx_http_session_endpoint_caller(r, NULL, &caller, &admin)
+        != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    admin = ngx_http_session_is_admin(r);
-
-    if (!ctx->live && !admin) {
+    if (caller == NULL && !admin) {
         return ngx_http_session_commvault_error(r, json,
                                         NGX_HTTP_UNAUTHORIZED,
                                         NGX_HTTP_SESSION_CV_ACCESS_DENIED,
@@ -115,7 +124,7 @@ ngx_http_session_commvault_handler(ngx_http_request_t *r)
     }
 
     if (user.len > NGX_HTTP_SESSION_ID_MAX
-        || ngx_http_session_valid_token(&user) != NGX_OK)
+        || !ngx_http_session_commvault_printable(&user))
     {
         return ngx_http_session_commvault_error(r, json,
                                         NGX_HTTP_BAD_REQUEST,
@@ -126,8 +135,8 @@ ngx_http_session_commvault_handler(ngx_http_request_t *r)
     /* deny by default: another user's sessions, existing or not */
 
     if (!admin
-        && (ctx->id_len != user.len
-            || ngx_memcmp(ctx->id, user.data, user.len) != 0))
+        && (caller->id_len != user.len
+            || ngx_memcmp(caller->id, user.data, user.len) != 0))
     {
         return ngx_http_session_commvault_error(r, json,
                                         NGX_HTTP_FORBIDDEN,
@@ -223,6 +232,7 @@ static void
 ngx_http_session_commvault_xml(ngx_http_session_stream_t *st,
     ngx_http_session_record_t *rec)
 {
+    u_char     addr[NGX_SOCKADDR_STRLEN];
     ngx_str_t  value;
 
     ngx_http_session_stream_printf(st, 128,
@@ -230,11 +240,11 @@ ngx_http_session_commvault_xml(ngx_http_session_stream_t *st,
                                    "loginTime=\"%L\" host=\"",
                                    rec->logout / 1000, rec->created / 1000);
 
-    ngx_http_session_commvault_var(rec, "host", &value, NULL);
+    ngx_http_session_commvault_host(rec, &value, addr);
     ngx_http_session_stream_xml(st, &value);
 
     ngx_http_session_stream_str(st, "\" description=\"");
-    ngx_http_session_commvault_var(rec, "description", &value, "");
+    ngx_http_session_record_var(rec, "description", &value, "");
     ngx_http_session_stream_xml(st, &value);
 
     ngx_http_session_stream_str(st, "\" sessionId=\"");
@@ -242,11 +252,11 @@ ngx_http_session_commvault_xml(ngx_http_session_stream_t *st,
 
     ngx_http_session_stream_str(st, "\" browserSessionId=\"");
 
-    ngx_http_session_commvault_var(rec, "browserSessionId", &value, "0");
+    ngx_http_session_record_var(rec, "browserSessionId", &value, "0");
     ngx_http_session_stream_xml(st, &value);
 
     ngx_http_session_stream_str(st, "\" consoleType=\"");
-    ngx_http_session_commvault_var(rec, "consoleType", &value, "19");
+    ngx_http_session_record_var(rec, "consoleType", &value, "19");
     ngx_http_session_stream_xml(st, &value);
 
     ngx_http_session_stream_str(st, "\">\n    <user userName=\"");
@@ -263,6 +273,7 @@ static void
 ngx_http_session_commvault_json(ngx_http_session_stream_t *st,
     ngx_http_session_record_t *rec)
 {
+    u_char     addr[NGX_SOCKADDR_STRLEN];
     ngx_str_t  value;
 
     ngx_http_session_stream_printf(st, 128,
@@ -274,22 +285,22 @@ ngx_http_session_commvault_json(ngx_http_session_stream_t *st,
                                    rec->last / 1000, rec->logout / 1000,
                                    rec->created / 1000);
 
-    ngx_http_session_commvault_var(rec, "host", &value, NULL);
+    ngx_http_session_commvault_host(rec, &value, addr);
     ngx_http_session_stream_json(st, &value);
 
     ngx_http_session_stream_str(st, "\",\"location\":\"");
-    ngx_http_session_commvault_var(rec, "location", &value, "");
+    ngx_http_session_record_var(rec, "location", &value, "");
     ngx_http_session_stream_json(st, &value);
 
     ngx_http_session_stream_str(st, "\",\"sessionId\":\"");
     ngx_http_session_stream_sid(st, rec->digest);
 
     ngx_http_session_stream_str(st, "\",\"browserSessionId\":");
-    ngx_http_session_commvault_var(rec, "browserSessionId", &value, "0");
+    ngx_http_session_record_var(rec, "browserSessionId", &value, "0");
     ngx_http_session_commvault_value(st, &value);
 
     ngx_http_session_stream_str(st, ",\"consoleType\":");
-    ngx_http_session_commvault_var(rec, "consoleType", &value, "19");
+    ngx_http_session_record_var(rec, "consoleType", &value, "19");
     ngx_http_session_commvault_value(st, &value);
 
     ngx_http_session_stream_str(st, ",\"user\":{\"userName\":\"");
@@ -303,36 +314,21 @@ ngx_http_session_commvault_json(ngx_http_session_stream_t *st,
 
 
 /*
- * A session variable, or its default; the host defaults to the client
- * address, the machine the user works on as far as a proxy can tell.
+ * The host: the session variable, else the client address of the last
+ * request, the machine the user works on as far as a proxy can tell.
  */
 
 static void
-ngx_http_session_commvault_var(ngx_http_session_record_t *rec, char *name,
-    ngx_str_t *value, char *dflt)
+ngx_http_session_commvault_host(ngx_http_session_record_t *rec,
+    ngx_str_t *host, u_char *addr)
 {
-    ngx_str_t  n;
+    ngx_http_session_record_var(rec, "host", host, NULL);
 
-    static u_char  addr[NGX_SOCKADDR_STRLEN];
-
-    n.data = (u_char *) name;
-    n.len = ngx_strlen(name);
-
-    if (ngx_http_session_var_get(rec->vars.data, rec->vars.len, &n, value)
-        == NGX_OK)
-    {
-        return;
+    if (host->data == NULL) {
+        host->data = addr;
+        host->len = ngx_http_session_addr_text(addr, rec->addr, rec->addr_len)
+                    - addr;
     }
-
-    if (dflt) {
-        value->data = (u_char *) dflt;
-        value->len = ngx_strlen(dflt);
-        return;
-    }
-
-    value->data = addr;
-    value->len = ngx_http_session_addr_text(addr, rec->addr, rec->addr_len)
-                 - addr;
 }
 
 
@@ -350,6 +346,28 @@ ngx_http_session_commvault_value(ngx_http_session_stream_t *st,
     ngx_http_session_stream_str(st, "\"");
     ngx_http_session_stream_json(st, value);
     ngx_http_session_stream_str(st, "\"");
+}
+
+
+/*
+ * A userId as sent: unlike a token it has no scheme to strip, so
+ * "QSDK 10" is not the user 10.
+ */
+
+static ngx_uint_t
+ngx_http_session_commvault_printable(ngx_str_t *s)
+{
+    u_char  *p, *last;
+
+    last = s->data + s->len;
+
+    for (p = s->data; p < last; p++) {
+        if (*p < 0x20 || *p == 0x7f) {
+            return 0;
+        }
+    }
+
+    return 1;
 }
 
 

@@ -85,8 +85,6 @@ static ngx_uint_t ngx_http_session_hornbill_fields(ngx_pool_t *pool,
 static ngx_http_session_hornbill_field_t *ngx_http_session_hornbill_add(
     ngx_http_session_hornbill_field_t *f, char *name, ngx_uint_t kind,
     ngx_str_t *value);
-static void ngx_http_session_hornbill_var(ngx_http_session_record_t *rec,
-    char *name, ngx_str_t *value, char *dflt);
 static void ngx_http_session_hornbill_bool(ngx_http_session_record_t *rec,
     char *name, ngx_str_t *value);
 static ngx_int_t ngx_http_session_hornbill_integer(ngx_str_t *value,
@@ -108,8 +106,9 @@ static ngx_int_t ngx_http_session_hornbill_unwrap(ngx_pool_t *pool,
     ngx_str_t *text, ngx_http_session_hornbill_request_t *req);
 static ngx_int_t ngx_http_session_hornbill_xml(ngx_pool_t *pool,
     ngx_str_t *text, ngx_http_session_hornbill_request_t *req);
-static ngx_int_t ngx_http_session_hornbill_xml_params(ngx_pool_t *pool,
-    xmlNodePtr params, ngx_http_session_hornbill_request_t *req);
+static ngx_int_t ngx_http_session_hornbill_xml_child(ngx_pool_t *pool,
+    xmlNodePtr parent, const char *name, const char *unexpected,
+    ngx_http_session_hornbill_request_t *req, xmlNodePtr *child);
 static ngx_int_t ngx_http_session_hornbill_xml_text(ngx_pool_t *pool,
     xmlNodePtr node, ngx_str_t *text);
 static ngx_int_t ngx_http_session_hornbill_json(ngx_pool_t *pool,
@@ -147,6 +146,10 @@ ngx_http_session_hornbill_handler(ngx_http_request_t *r)
     ngx_uint_t  json;
 
     json = ngx_http_session_accepts_json(r);
+
+    if (ngx_http_session_no_store(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     if (r->method == NGX_HTTP_POST) {
         rc = ngx_http_session_read_body(r,
@@ -198,8 +201,8 @@ ngx_http_session_hornbill_answer(ngx_http_request_t *r, ngx_uint_t post)
     u_char                               *digest;
     ngx_int_t                             rc;
     ngx_str_t                             body, method, sid, error, *mp, *sp;
-    ngx_uint_t                            json, admin, live;
-    ngx_http_session_ctx_t               *ctx;
+    ngx_uint_t                            json, admin;
+    ngx_http_session_ctx_t               *caller;
     ngx_http_session_zone_t              *zone;
     ngx_http_session_batch_t              batch;
     ngx_http_session_stream_t            *st;
@@ -261,37 +264,33 @@ ngx_http_session_hornbill_answer(ngx_http_request_t *r, ngx_uint_t post)
         return ngx_http_session_hornbill_fail(r, json, req.code, &req.error);
     }
 
-    ctx = ngx_http_session_authenticate(r, NULL);
-    if (ctx == NULL) {
+    if (ngx_http_session_endpoint_caller(r, NULL, &caller, &admin)
+        != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    admin = ngx_http_session_is_admin(r);
-
-    /* a session_track of another zone in this location is not ours */
-    live = ctx->live && ctx->zone == zone;
-
-    if (!live && !admin) {
+    if (caller == NULL && !admin) {
         return ngx_http_session_hornbill_fail(r, json,
                                         NGX_HTTP_SESSION_HB_NO_SESSION,
                                         &ngx_http_session_hornbill_no_session);
     }
 
     if (!req.has_session_id) {
-        if (!live) {
+        if (caller == NULL) {
             return ngx_http_session_hornbill_fail(r, json,
                                         NGX_HTTP_SESSION_HB_NO_SESSION,
                                         &ngx_http_session_hornbill_no_session);
         }
 
-        digest = ctx->digest;
+        digest = caller->digest;
 
-    } else if (live
-               && ngx_memcmp(req.digest, ctx->digest,
+    } else if (caller
+               && ngx_memcmp(req.digest, caller->digest,
                              NGX_HTTP_SESSION_DIGEST_LEN)
                   == 0)
     {
-        digest = ctx->digest;
+        digest = caller->digest;
 
     } else if (admin) {
         digest = req.digest;
@@ -439,7 +438,7 @@ ngx_http_session_hornbill_fields(ngx_pool_t *pool,
     f = ngx_http_session_hornbill_add(f, "sessionId",
                                       NGX_HTTP_SESSION_HB_STRING, &v);
 
-    ngx_http_session_hornbill_var(rec, "authenticationType", &v, NULL);
+    ngx_http_session_record_var(rec, "authenticationType", &v, NULL);
     f = ngx_http_session_hornbill_add(f, "authenticationType",
                                       NGX_HTTP_SESSION_HB_STRING, &v);
 
@@ -462,7 +461,7 @@ ngx_http_session_hornbill_fields(ngx_pool_t *pool,
     v.len = p - v.data;
 
     if (v.len == 0) {
-        ngx_http_session_hornbill_var(rec, "remoteIpAddress", &v, "");
+        ngx_http_session_record_var(rec, "remoteIpAddress", &v, "");
     }
 
     f = ngx_http_session_hornbill_add(f, "remoteIpAddress",
@@ -477,24 +476,24 @@ ngx_http_session_hornbill_fields(ngx_pool_t *pool,
     user = rec->id;
 
     if (user.len == 0) {
-        ngx_http_session_hornbill_var(rec, "userId", &user, "");
+        ngx_http_session_record_var(rec, "userId", &user, "");
     }
 
     f = ngx_http_session_hornbill_add(f, "userId", NGX_HTTP_SESSION_HB_STRING,
                                       &user);
 
-    ngx_http_session_hornbill_var(rec, "firstName", &v, NULL);
+    ngx_http_session_record_var(rec, "firstName", &v, NULL);
     f = ngx_http_session_hornbill_add(f, "firstName",
                                       NGX_HTTP_SESSION_HB_STRING, &v);
 
-    ngx_http_session_hornbill_var(rec, "lastName", &v, NULL);
+    ngx_http_session_record_var(rec, "lastName", &v, NULL);
     f = ngx_http_session_hornbill_add(f, "lastName",
                                       NGX_HTTP_SESSION_HB_STRING, &v);
 
     v = rec->name;
 
     if (v.len == 0) {
-        ngx_http_session_hornbill_var(rec, "userName", &v, NULL);
+        ngx_http_session_record_var(rec, "userName", &v, NULL);
 
         if (v.data == NULL) {
             v = user;
@@ -504,11 +503,11 @@ ngx_http_session_hornbill_fields(ngx_pool_t *pool,
     f = ngx_http_session_hornbill_add(f, "userName",
                                       NGX_HTTP_SESSION_HB_STRING, &v);
 
-    ngx_http_session_hornbill_var(rec, "jobTitle", &v, NULL);
+    ngx_http_session_record_var(rec, "jobTitle", &v, NULL);
     f = ngx_http_session_hornbill_add(f, "jobTitle",
                                       NGX_HTTP_SESSION_HB_STRING, &v);
 
-    ngx_http_session_hornbill_var(rec, "accountRefUrn", &v, NULL);
+    ngx_http_session_record_var(rec, "accountRefUrn", &v, NULL);
 
     if (v.data == NULL) {
         v.len = sizeof(NGX_HTTP_SESSION_HB_URN) - 1 + user.len;
@@ -525,34 +524,34 @@ ngx_http_session_hornbill_fields(ngx_pool_t *pool,
     f = ngx_http_session_hornbill_add(f, "accountRefUrn",
                                       NGX_HTTP_SESSION_HB_STRING, &v);
 
-    ngx_http_session_hornbill_var(rec, "activityStreamURN", &v, NULL);
+    ngx_http_session_record_var(rec, "activityStreamURN", &v, NULL);
     f = ngx_http_session_hornbill_add(f, "activityStreamURN",
                                       NGX_HTTP_SESSION_HB_STRING, &v);
 
-    ngx_http_session_hornbill_var(rec, "accountClass", &v,
-                                  NGX_HTTP_SESSION_HB_ACCOUNT_CLASS);
+    ngx_http_session_record_var(rec, "accountClass", &v,
+                                NGX_HTTP_SESSION_HB_ACCOUNT_CLASS);
     f = ngx_http_session_hornbill_add(f, "accountClass",
                                       NGX_HTTP_SESSION_HB_STRING, &v);
 
-    ngx_http_session_hornbill_var(rec, "userType", &v,
-                                  NGX_HTTP_SESSION_HB_USER_TYPE);
+    ngx_http_session_record_var(rec, "userType", &v,
+                                NGX_HTTP_SESSION_HB_USER_TYPE);
     f = ngx_http_session_hornbill_add(f, "userType",
                                       NGX_HTTP_SESSION_HB_STRING, &v);
 
-    ngx_http_session_hornbill_var(rec, "guestRole", &v, NULL);
+    ngx_http_session_record_var(rec, "guestRole", &v, NULL);
     f = ngx_http_session_hornbill_add(f, "guestRole",
                                       NGX_HTTP_SESSION_HB_STRING, &v);
 
-    ngx_http_session_hornbill_var(rec, "guestPortalId", &v, NULL);
+    ngx_http_session_record_var(rec, "guestPortalId", &v, NULL);
     f = ngx_http_session_hornbill_add(f, "guestPortalId",
                                       NGX_HTTP_SESSION_HB_STRING, &v);
 
-    ngx_http_session_hornbill_var(rec, "guestPortalLoginId", &v, NULL);
+    ngx_http_session_record_var(rec, "guestPortalLoginId", &v, NULL);
     f = ngx_http_session_hornbill_add(f, "guestPortalLoginId",
                                       NGX_HTTP_SESSION_HB_STRING, &v);
 
     /* xs:long: left out unless it is one */
-    ngx_http_session_hornbill_var(rec, "guestContactRecordId", &v, NULL);
+    ngx_http_session_record_var(rec, "guestContactRecordId", &v, NULL);
 
     if (v.data
         && ngx_http_session_hornbill_integer(&v, 1,
@@ -565,19 +564,19 @@ ngx_http_session_hornbill_fields(ngx_pool_t *pool,
     f = ngx_http_session_hornbill_add(f, "guestContactRecordId",
                                       NGX_HTTP_SESSION_HB_LITERAL, &v);
 
-    ngx_http_session_hornbill_var(rec, "currentLanguage", &v,
-                                  NGX_HTTP_SESSION_HB_LANGUAGE);
+    ngx_http_session_record_var(rec, "currentLanguage", &v,
+                                NGX_HTTP_SESSION_HB_LANGUAGE);
     f = ngx_http_session_hornbill_add(f, "currentLanguage",
                                       NGX_HTTP_SESSION_HB_CHILD, &v);
     f[-1].child = "language";
 
-    ngx_http_session_hornbill_var(rec, "timeZone", &v,
-                                  NGX_HTTP_SESSION_HB_TIME_ZONE);
+    ngx_http_session_record_var(rec, "timeZone", &v,
+                                NGX_HTTP_SESSION_HB_TIME_ZONE);
     f = ngx_http_session_hornbill_add(f, "regionalSettings",
                                       NGX_HTTP_SESSION_HB_CHILD, &v);
     f[-1].child = "timeZone";
 
-    ngx_http_session_hornbill_var(rec, "currentTimeZoneOffset", &v, NULL);
+    ngx_http_session_record_var(rec, "currentTimeZoneOffset", &v, NULL);
 
     if (v.data == NULL
         || ngx_http_session_hornbill_integer(&v, 1, 86400) != NGX_OK)
@@ -588,12 +587,12 @@ ngx_http_session_hornbill_fields(ngx_pool_t *pool,
     f = ngx_http_session_hornbill_add(f, "currentTimeZoneOffset",
                                       NGX_HTTP_SESSION_HB_LITERAL, &v);
 
-    ngx_http_session_hornbill_var(rec, "diagnosticLogSeverityLevel", &v,
-                                  NGX_HTTP_SESSION_HB_SEVERITY);
+    ngx_http_session_record_var(rec, "diagnosticLogSeverityLevel", &v,
+                                NGX_HTTP_SESSION_HB_SEVERITY);
     f = ngx_http_session_hornbill_add(f, "diagnosticLogSeverityLevel",
                                       NGX_HTTP_SESSION_HB_STRING, &v);
 
-    ngx_http_session_hornbill_var(rec, "diagnosticLogMessageGroups", &v, "");
+    ngx_http_session_record_var(rec, "diagnosticLogMessageGroups", &v, "");
     f = ngx_http_session_hornbill_add(f, "diagnosticLogMessageGroups",
                                       NGX_HTTP_SESSION_HB_STRING, &v);
 
@@ -616,14 +615,14 @@ ngx_http_session_hornbill_fields(ngx_pool_t *pool,
     f = ngx_http_session_hornbill_add(f, "systemRights",
                                       NGX_HTTP_SESSION_HB_EMPTY, &v);
 
-    ngx_http_session_hornbill_var(rec, "assignedRole", &roles, NULL);
+    ngx_http_session_record_var(rec, "assignedRole", &roles, NULL);
 
     if (roles.data == NULL
         || ngx_http_session_hornbill_next(roles.data, roles.data + roles.len,
                                           &v)
            == NULL)
     {
-        ngx_http_session_hornbill_var(rec, "role", &roles, NULL);
+        ngx_http_session_record_var(rec, "role", &roles, NULL);
     }
 
     if (roles.data == NULL
@@ -637,11 +636,11 @@ ngx_http_session_hornbill_fields(ngx_pool_t *pool,
     f = ngx_http_session_hornbill_add(f, "assignedRole",
                                       NGX_HTTP_SESSION_HB_LIST, &roles);
 
-    ngx_http_session_hornbill_var(rec, "homeOrganization", &v, NULL);
+    ngx_http_session_record_var(rec, "homeOrganization", &v, NULL);
     f = ngx_http_session_hornbill_add(f, "homeOrganization",
                                       NGX_HTTP_SESSION_HB_STRING, &v);
 
-    ngx_http_session_hornbill_var(rec, "appStateCRC", &v, NULL);
+    ngx_http_session_record_var(rec, "appStateCRC", &v, NULL);
 
     if (v.data == NULL
         || ngx_http_session_hornbill_integer(&v, 0, 0xffffffff) != NGX_OK)
@@ -663,12 +662,12 @@ ngx_http_session_hornbill_fields(ngx_pool_t *pool,
     f = ngx_http_session_hornbill_add(f, "appStateCRC",
                                       NGX_HTTP_SESSION_HB_LITERAL, &v);
 
-    ngx_http_session_hornbill_var(rec, "profileImageRef", &v, NULL);
+    ngx_http_session_record_var(rec, "profileImageRef", &v, NULL);
     f = ngx_http_session_hornbill_add(f, "profileImageRef",
                                       NGX_HTTP_SESSION_HB_STRING, &v);
 
-    ngx_http_session_hornbill_var(rec, "onlineStatus", &v,
-                                  NGX_HTTP_SESSION_HB_ONLINE);
+    ngx_http_session_record_var(rec, "onlineStatus", &v,
+                                NGX_HTTP_SESSION_HB_ONLINE);
     f = ngx_http_session_hornbill_add(f, "onlineStatus",
                                       NGX_HTTP_SESSION_HB_STRING, &v);
 
@@ -695,29 +694,6 @@ ngx_http_session_hornbill_add(ngx_http_session_hornbill_field_t *f,
 }
 
 
-/* a non-empty session variable, else the default (NULL: none) */
-
-static void
-ngx_http_session_hornbill_var(ngx_http_session_record_t *rec, char *name,
-    ngx_str_t *value, char *dflt)
-{
-    ngx_str_t  n;
-
-    n.data = (u_char *) name;
-    n.len = ngx_strlen(name);
-
-    if (ngx_http_session_var_get(rec->vars.data, rec->vars.len, &n, value)
-        == NGX_OK
-        && value->len)
-    {
-        return;
-    }
-
-    value->data = (u_char *) dflt;
-    value->len = dflt ? ngx_strlen(dflt) : 0;
-}
-
-
 /* a boolean variable (1, 0, true, false in any case); false otherwise */
 
 static void
@@ -726,7 +702,7 @@ ngx_http_session_hornbill_bool(ngx_http_session_record_t *rec, char *name,
 {
     ngx_str_t  v;
 
-    ngx_http_session_hornbill_var(rec, name, &v, "false");
+    ngx_http_session_record_var(rec, name, &v, "false");
 
     if (ngx_http_session_bool(&v) == 1) {
         ngx_str_set(value, "true");
@@ -1303,10 +1279,9 @@ ngx_http_session_hornbill_xml(ngx_pool_t *pool, ngx_str_t *text,
 {
     ngx_int_t    rc;
     xmlDocPtr    doc;
-    ngx_str_t    error, *value, s;
+    ngx_str_t    error, *value;
     xmlAttrPtr   attr;
-    xmlNodePtr   root, node;
-    ngx_uint_t   params;
+    xmlNodePtr   root, params, node;
 
     doc = ngx_http_session_parse_xml(pool, text, &error);
 
@@ -1346,100 +1321,77 @@ ngx_http_session_hornbill_xml(ngx_pool_t *pool, ngx_str_t *text,
         }
     }
 
-    params = 0;
-
-    for (node = root->children; node; node = node->next) {
-
-        switch (node->type) {
-
-        case XML_ELEMENT_NODE:
-            if (params
-                || xmlStrcmp(node->name, (const xmlChar *) "params") != 0)
-            {
-                return ngx_http_session_hornbill_refuse(pool, req,
-                           NGX_HTTP_SESSION_HB_BAD_PARAM,
-                           "Unexpected element <%*s> in methodCall",
-                           (size_t) ngx_min(xmlStrlen(node->name), 64),
-                           node->name);
-            }
-
-            params = 1;
-
-            rc = ngx_http_session_hornbill_xml_params(pool, node, req);
-            if (rc != NGX_OK) {
-                return rc;
-            }
-
-            break;
-
-        case XML_TEXT_NODE:
-        case XML_CDATA_SECTION_NODE:
-            s.data = node->content;
-            s.len = node->content ? xmlStrlen(node->content) : 0;
-
-            ngx_http_session_hornbill_trim(&s);
-
-            if (s.len) {
-                return ngx_http_session_hornbill_refuse(pool, req,
-                           NGX_HTTP_SESSION_HB_MALFORMED,
-                           "Unexpected text in methodCall");
-            }
-
-            break;
-
-        default:
-            /* comments and processing instructions */
-            break;
-        }
+    rc = ngx_http_session_hornbill_xml_child(pool, root, "params",
+                                   "Unexpected element <%*s> in methodCall",
+                                   req, &params);
+    if (rc != NGX_OK) {
+        return rc;
     }
+
+    if (params == NULL) {
+        return NGX_OK;
+    }
+
+    rc = ngx_http_session_hornbill_xml_child(pool, params, "sessionId",
+                                   "Unexpected parameter <%*s>: "
+                                   "getSessionInfo takes one optional "
+                                   "sessionId",
+                                   req, &node);
+    if (rc != NGX_OK || node == NULL) {
+        return rc;
+    }
+
+    rc = ngx_http_session_hornbill_xml_text(pool, node->children,
+                                            &req->session_id);
+
+    if (rc == NGX_DECLINED) {
+        return ngx_http_session_hornbill_refuse(pool, req,
+                           NGX_HTTP_SESSION_HB_BAD_PARAM,
+                           "The sessionId parameter must be a string");
+    }
+
+    if (rc != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_session_hornbill_trim(&req->session_id);
 
     return NGX_OK;
 }
 
 
+/*
+ * The one child element of "parent" named "name", or NULL; another
+ * element, a second one or text beside it is refused ("unexpected" says
+ * how, with the element's name).  Comments and processing instructions
+ * are ignored.
+ */
+
 static ngx_int_t
-ngx_http_session_hornbill_xml_params(ngx_pool_t *pool, xmlNodePtr params,
-    ngx_http_session_hornbill_request_t *req)
+ngx_http_session_hornbill_xml_child(ngx_pool_t *pool, xmlNodePtr parent,
+    const char *name, const char *unexpected,
+    ngx_http_session_hornbill_request_t *req, xmlNodePtr *child)
 {
-    ngx_int_t   rc;
     ngx_str_t   s;
     xmlNodePtr  node;
-    ngx_uint_t  seen;
 
-    seen = 0;
+    *child = NULL;
 
-    for (node = params->children; node; node = node->next) {
+    for (node = parent->children; node; node = node->next) {
 
         switch (node->type) {
 
         case XML_ELEMENT_NODE:
-            if (seen
-                || xmlStrcmp(node->name, (const xmlChar *) "sessionId") != 0)
+            if (*child != NULL
+                || xmlStrcmp(node->name, (const xmlChar *) name) != 0)
             {
                 return ngx_http_session_hornbill_refuse(pool, req,
-                           NGX_HTTP_SESSION_HB_BAD_PARAM,
-                           "Unexpected parameter <%*s>: getSessionInfo "
-                           "takes one optional sessionId",
+                           NGX_HTTP_SESSION_HB_BAD_PARAM, unexpected,
                            (size_t) ngx_min(xmlStrlen(node->name), 64),
                            node->name);
             }
 
-            seen = 1;
-
-            rc = ngx_http_session_hornbill_xml_text(pool, node->children,
-                                                    &req->session_id);
-
-            if (rc == NGX_DECLINED) {
-                return ngx_http_session_hornbill_refuse(pool, req,
-                           NGX_HTTP_SESSION_HB_BAD_PARAM,
-                           "The sessionId parameter must be a string");
-            }
-
-            if (rc != NGX_OK) {
-                return NGX_ERROR;
-            }
-
-            ngx_http_session_hornbill_trim(&req->session_id);
+            *child = node;
             break;
 
         case XML_TEXT_NODE:
@@ -1452,7 +1404,7 @@ ngx_http_session_hornbill_xml_params(ngx_pool_t *pool, xmlNodePtr params,
             if (s.len) {
                 return ngx_http_session_hornbill_refuse(pool, req,
                            NGX_HTTP_SESSION_HB_MALFORMED,
-                           "Unexpected text in params");
+                           "Unexpected text in %s", parent->name);
             }
 
             break;

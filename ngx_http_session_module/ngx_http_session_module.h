@@ -658,6 +658,13 @@ u_char *ngx_http_session_state_format(u_char *p, u_char *last,
 ngx_int_t ngx_http_session_status_parse(ngx_pool_t *pool, ngx_str_t *args,
     ngx_http_session_status_query_t *q);
 
+/* ngx_http_session_endpoint.c */
+ngx_int_t ngx_http_session_endpoint_caller(ngx_http_request_t *r,
+    ngx_str_t *token, ngx_http_session_ctx_t **caller, ngx_uint_t *admin);
+ngx_int_t ngx_http_session_no_store(ngx_http_request_t *r);
+void ngx_http_session_record_var(ngx_http_session_record_t *rec, char *name,
+    ngx_str_t *value, char *dflt);
+
 /* the endpoints */
 ngx_int_t ngx_http_session_zimbra_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_session_hornbill_handler(ngx_http_request_t *r);

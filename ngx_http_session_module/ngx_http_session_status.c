@@ -254,7 +254,8 @@ ngx_http_session_status_handler(ngx_http_request_t *r)
 {
     ngx_int_t                         rc;
     ngx_str_t                         msg;
-    ngx_http_session_ctx_t           *ctx;
+    ngx_uint_t                        admin;
+    ngx_http_session_ctx_t           *caller;
     ngx_http_session_zone_t          *zone;
     ngx_http_session_loc_conf_t      *slcf;
     ngx_http_session_status_query_t  *q;
@@ -262,12 +263,17 @@ ngx_http_session_status_handler(ngx_http_request_t *r)
     static ngx_str_t  allow = ngx_string("Allow");
     static ngx_str_t  methods = ngx_string("GET, HEAD");
 
-    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
-        rc = ngx_http_discard_request_body(r);
+    rc = ngx_http_discard_request_body(r);
 
-        if (rc != NGX_OK) {
-            return rc;
-        }
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    if (ngx_http_session_no_store(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
 
         if (ngx_http_session_add_header(r, &allow, &methods) != NGX_OK) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -277,22 +283,17 @@ ngx_http_session_status_handler(ngx_http_request_t *r)
         return ngx_http_session_status_error(r, NGX_HTTP_NOT_ALLOWED, &msg);
     }
 
-    rc = ngx_http_discard_request_body(r);
-
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
-    ctx = ngx_http_session_authenticate(r, NULL);
-    if (ctx == NULL) {
+    if (ngx_http_session_endpoint_caller(r, NULL, &caller, &admin)
+        != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     /* admin rights alone pass; a non-admin learns nothing here */
 
-    if (!ngx_http_session_is_admin(r)) {
+    if (!admin) {
 
-        if (!ctx->live) {
+        if (caller == NULL) {
             ngx_str_set(&msg, "authentication required: no live session");
             return ngx_http_session_status_error(r, NGX_HTTP_UNAUTHORIZED,
                                                  &msg);
@@ -1195,7 +1196,7 @@ ngx_http_session_status_record(ngx_http_session_stream_t *st,
     ngx_http_session_status_string(st, &rec->id);
 
     ngx_http_session_stream_str(st, ",\"name\":");
-    ngx_http_session_status_string(st, rec->id.len ? &rec->name : &rec->id);
+    ngx_http_session_status_string(st, &rec->name);
 
     ngx_http_session_stream_printf(st, 128,
                                    ",\"created\":%L,\"last\":%L,"

@@ -105,9 +105,14 @@ static ngx_int_t ngx_http_session_zimbra_xml_value(ngx_pool_t *pool,
 static json_t *ngx_http_session_zimbra_json_element(json_t *v);
 static ngx_int_t ngx_http_session_zimbra_json_value(ngx_pool_t *pool,
     json_t *v, ngx_str_t *value);
+static int ngx_http_session_zimbra_json_show(const char *buffer, size_t size,
+    void *data);
 static void ngx_http_session_zimbra_context(
     ngx_http_session_zimbra_request_t *zr, ngx_int_t rc, ngx_str_t *token,
     ngx_int_t frc, ngx_str_t *format);
+static ngx_int_t ngx_http_session_zimbra_flags(ngx_pool_t *pool,
+    ngx_http_session_zimbra_request_t *zr, ngx_int_t list_rc,
+    ngx_str_t *list, ngx_int_t group_rc, ngx_str_t *group);
 static ngx_int_t ngx_http_session_zimbra_flag(ngx_pool_t *pool,
     ngx_http_session_zimbra_request_t *zr, const char *name, ngx_int_t rc,
     ngx_str_t *value, ngx_uint_t *flag);
@@ -306,7 +311,7 @@ ngx_http_session_zimbra_answer(ngx_http_request_t *r,
 {
     ngx_str_t                     reason;
     ngx_uint_t                    i, admin;
-    ngx_http_session_ctx_t       *ctx;
+    ngx_http_session_ctx_t       *caller;
     ngx_http_session_zone_t      *zone;
     ngx_http_session_stream_t    *st;
     ngx_http_session_zimbra_t    *z;
@@ -319,15 +324,14 @@ ngx_http_session_zimbra_answer(ngx_http_request_t *r,
                                              &zr->reason);
     }
 
-    ctx = ngx_http_session_authenticate(r, &zr->token);
-    if (ctx == NULL) {
+    if (ngx_http_session_endpoint_caller(r, &zr->token, &caller, &admin)
+        != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    admin = ngx_http_session_is_admin(r);
-
     if (!admin) {
-        if (!ctx->live) {
+        if (caller == NULL) {
             ngx_str_set(&reason, "no valid authtoken present");
 
             return ngx_http_session_zimbra_fault(r, zr->response,
@@ -626,8 +630,8 @@ static void
 ngx_http_session_zimbra_record(ngx_http_session_stream_t *st,
     ngx_http_session_zimbra_t *z, ngx_http_session_record_t *rec)
 {
-    ngx_uint_t   json;
     ngx_str_t   *name;
+    ngx_uint_t   json;
 
     json = (z->format == NGX_HTTP_SESSION_ZIMBRA_JSON);
 
@@ -873,32 +877,14 @@ ngx_int_t
 ngx_http_session_zimbra_parse(ngx_pool_t *pool, ngx_str_t *body,
     ngx_str_t *list, ngx_str_t *group, ngx_http_session_zimbra_request_t *zr)
 {
-    ngx_uint_t  flag;
-
     ngx_memzero(zr, sizeof(ngx_http_session_zimbra_request_t));
 
     if (body == NULL) {
-        if (ngx_http_session_zimbra_flag(pool, zr, "listSessions",
-                                         list ? NGX_OK : NGX_DECLINED, list,
-                                         &flag)
-            != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
-
-        zr->list = flag;
-
-        if (ngx_http_session_zimbra_flag(pool, zr, "groupByAccount",
-                                         group ? NGX_OK : NGX_DECLINED, group,
-                                         &flag)
-            != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
-
-        zr->group = flag;
-
-        return NGX_OK;
+        return ngx_http_session_zimbra_flags(pool, zr,
+                                             list ? NGX_OK : NGX_DECLINED,
+                                             list,
+                                             group ? NGX_OK : NGX_DECLINED,
+                                             group);
     }
 
     if (body->len == 0) {
@@ -926,9 +912,8 @@ ngx_http_session_zimbra_parse_xml(ngx_pool_t *pool, ngx_str_t *body,
     u_char       *p;
     size_t        len;
     xmlDocPtr     doc;
-    ngx_int_t     rc, frc;
-    ngx_str_t     error, token, format, value;
-    ngx_uint_t    flag;
+    ngx_int_t     rc, frc, grc;
+    ngx_str_t     error, token, format, value, group;
     xmlNodePtr    root, node, header, sbody, req, ctx, fmt;
     const char   *ns;
 
@@ -1069,31 +1054,10 @@ ngx_http_session_zimbra_parse_xml(ngx_pool_t *pool, ngx_str_t *body,
     }
 
     rc = ngx_http_session_zimbra_xml_value(pool, req, "listSessions", &value);
+    grc = ngx_http_session_zimbra_xml_value(pool, req, "groupByAccount",
+                                            &group);
 
-    if (rc == NGX_ERROR
-        || ngx_http_session_zimbra_flag(pool, zr, "listSessions", rc, &value,
-                                        &flag)
-           != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    zr->list = flag;
-
-    rc = ngx_http_session_zimbra_xml_value(pool, req, "groupByAccount",
-                                           &value);
-
-    if (rc == NGX_ERROR
-        || ngx_http_session_zimbra_flag(pool, zr, "groupByAccount", rc,
-                                        &value, &flag)
-           != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    zr->group = flag;
-
-    return NGX_OK;
+    return ngx_http_session_zimbra_flags(pool, zr, rc, &value, grc, &group);
 }
 
 
@@ -1102,9 +1066,8 @@ ngx_http_session_zimbra_parse_json(ngx_pool_t *pool, ngx_str_t *body,
     ngx_http_session_zimbra_request_t *zr)
 {
     json_t      *root, *jbody, *header, *ctx, *fmt, *req, *v, *ns;
-    ngx_int_t    rc, frc;
-    ngx_str_t    error, token, format, value;
-    ngx_uint_t   flag;
+    ngx_int_t    rc, frc, grc;
+    ngx_str_t    error, token, format, value, group;
     const char  *key, *name;
 
     root = ngx_http_session_parse_json(pool, body, &error);
@@ -1210,33 +1173,12 @@ ngx_http_session_zimbra_parse_json(ngx_pool_t *pool, ngx_str_t *body,
                                             json_object_get(req,
                                                             "listSessions"),
                                             &value);
+    grc = ngx_http_session_zimbra_json_value(pool,
+                                             json_object_get(req,
+                                                             "groupByAccount"),
+                                             &group);
 
-    if (rc == NGX_ERROR
-        || ngx_http_session_zimbra_flag(pool, zr, "listSessions", rc, &value,
-                                        &flag)
-           != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    zr->list = flag;
-
-    rc = ngx_http_session_zimbra_json_value(pool,
-                                            json_object_get(req,
-                                                            "groupByAccount"),
-                                            &value);
-
-    if (rc == NGX_ERROR
-        || ngx_http_session_zimbra_flag(pool, zr, "groupByAccount", rc,
-                                        &value, &flag)
-           != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    zr->group = flag;
-
-    return NGX_OK;
+    return ngx_http_session_zimbra_flags(pool, zr, rc, &value, grc, &group);
 }
 
 
@@ -1335,10 +1277,8 @@ static ngx_int_t
 ngx_http_session_zimbra_json_value(ngx_pool_t *pool, json_t *v,
     ngx_str_t *value)
 {
-    u_char   *p;
-    size_t    n;
-    json_t   *orig;
-    char      buf[NGX_HTTP_SESSION_ZM_SHOW_MAX];
+    u_char  *p;
+    json_t  *orig;
 
     if (v == NULL || json_is_null(v)) {
         return NGX_DECLINED;
@@ -1397,29 +1337,51 @@ ngx_http_session_zimbra_json_value(ngx_pool_t *pool, json_t *v,
 
 unusable:
 
-    n = json_dumpb(orig, buf, sizeof(buf), JSON_COMPACT|JSON_ENCODE_ANY);
-
-    p = ngx_pnalloc(pool, sizeof(buf) + sizeof("...") - 1);
+    p = ngx_pnalloc(pool, NGX_HTTP_SESSION_ZM_SHOW_MAX + sizeof("...") - 1);
     if (p == NULL) {
         return NGX_ERROR;
     }
 
     value->data = p;
+    value->len = 0;
 
-    if (n == 0) {
-        *p++ = '?';
-
-    } else if (n > sizeof(buf)) {
-        p = ngx_cpymem(p, buf, sizeof(buf));
-        p = ngx_cpymem(p, "...", sizeof("...") - 1);
-
-    } else {
-        p = ngx_cpymem(p, buf, n);
+    if (json_dump_callback(orig, ngx_http_session_zimbra_json_show, value,
+                           JSON_COMPACT|JSON_ENCODE_ANY)
+        != 0
+        && value->len == NGX_HTTP_SESSION_ZM_SHOW_MAX)
+    {
+        p = ngx_cpymem(p + value->len, "...", sizeof("...") - 1);
+        value->len = p - value->data;
     }
 
-    value->len = p - value->data;
+    if (value->len == 0) {
+        *p = '?';
+        value->len = 1;
+    }
 
     return NGX_ABORT;
+}
+
+
+/*
+ * Collects the first bytes of a value's JSON text, and stops the dump
+ * once they are all there: the text may be as long as the body.
+ */
+
+static int
+ngx_http_session_zimbra_json_show(const char *buffer, size_t size,
+    void *data)
+{
+    ngx_str_t  *value = data;
+
+    size_t  n;
+
+    n = ngx_min(size, NGX_HTTP_SESSION_ZM_SHOW_MAX - value->len);
+
+    ngx_memcpy(value->data + value->len, buffer, n);
+    value->len += n;
+
+    return (n < size) ? -1 : 0;
 }
 
 
@@ -1472,6 +1434,41 @@ ngx_http_session_zimbra_context(ngx_http_session_zimbra_request_t *zr,
 
 
 /*
+ * listSessions and groupByAccount, each as the value getter found it
+ * ("rc": NGX_OK, NGX_DECLINED when absent, NGX_ABORT when unusable,
+ * NGX_ERROR when out of memory), in the order Zimbra reads them.
+ */
+
+static ngx_int_t
+ngx_http_session_zimbra_flags(ngx_pool_t *pool,
+    ngx_http_session_zimbra_request_t *zr, ngx_int_t list_rc,
+    ngx_str_t *list, ngx_int_t group_rc, ngx_str_t *group)
+{
+    ngx_uint_t  flag;
+
+    if (ngx_http_session_zimbra_flag(pool, zr, "listSessions", list_rc, list,
+                                     &flag)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    zr->list = flag;
+
+    if (ngx_http_session_zimbra_flag(pool, zr, "groupByAccount", group_rc,
+                                     group, &flag)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    zr->group = flag;
+
+    return NGX_OK;
+}
+
+
+/*
  * An attribute read with Zimbra's parseBool; the first bad one is
  * reported, after the caller has been checked.
  */
@@ -1486,6 +1483,10 @@ ngx_http_session_zimbra_flag(ngx_pool_t *pool,
     ngx_int_t  b;
 
     *flag = 0;
+
+    if (rc == NGX_ERROR) {
+        return NGX_ERROR;
+    }
 
     if (rc == NGX_DECLINED) {
         return NGX_OK;

@@ -350,3 +350,30 @@ count(//za:admin/za:s[\@cd = \@ld]) => 1"]
  "//z:Error/z:Code => service.PERM_DENIED"]
 --- no_error_log
 [error]
+
+
+
+=== TEST 16: a location that tracks another zone: its callers are nobody here, however that zone names them
+--- http_config eval
+$::ZmHttpConfig . "    session_zone zone=t:1m;\n"
+--- config eval
+"    session_track t;\n" . $::ZmConfig . <<'_EOC_';
+
+    location /tadmin/ {
+        session_key $cookie_SID;
+        session_create $upstream_cookie_SID;
+        session_account $upstream_http_x_user;
+        proxy_pass http://127.0.0.1:$server_port/app$request_uri;
+    }
+_EOC_
+--- init
+t::ZimbraTest::zm_logins("GET /tadmin/login?t=tadm&u=admin-id");
+--- request eval
+[zm_soap(attrs => 'listSessions="1"')]
+--- more_headers
+Cookie: ZM_ADMIN_AUTH_TOKEN=tadm
+--- error_code: 500
+--- xpath
+//z:Error/z:Code => service.AUTH_REQUIRED
+--- error_log
+a location that tracks zone "t" serves zone "s"

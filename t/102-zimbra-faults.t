@@ -478,3 +478,27 @@ $::ZmApp . $::Operator
  undef]
 --- no_error_log
 [error]
+
+
+
+=== TEST 18: a long JSON value in a fault: its first 64 bytes and "...", nothing else
+--- config eval
+$::ZmApp . $::Operator
+--- more_headers eval
+[map { "X-Operator: 1" } 1..3]
+--- request eval
+[
+    zm_json_request(attrs => '"listSessions":{"x":"' . ("A" x 70) . '"}'),
+    zm_json_request(attrs => '"listSessions":[["' . ("B" x 100) . '"]]'),
+    zm_json_request(attrs => '"listSessions":{"x":"' . ("C" x 56) . '"}'),
+]
+--- error_code eval
+[(500) x 3]
+--- json eval
+[
+ '$_->{Body}{Fault}{Reason}{Text} eq q|invalid request: invalid boolean value \'{"x":"| . ("A" x 58) . q|...\' for attribute: listSessions|',
+ '$_->{Body}{Fault}{Reason}{Text} eq q|invalid request: invalid boolean value \'[["| . ("B" x 61) . q|...\' for attribute: listSessions|',
+ '$_->{Body}{Fault}{Reason}{Text} eq q|invalid request: invalid boolean value \'{"x":"| . ("C" x 56) . q|"}\' for attribute: listSessions|',
+]
+--- no_error_log
+[error]

@@ -413,3 +413,51 @@ _EOC_
 ["app\n", ($::Own) x 2]
 --- no_error_log
 [error]
+
+
+
+=== TEST 12: a location that tracks another zone: its callers are nobody here, however that zone names them
+--- http_config eval
+$::HttpConfig . "    session_zone zone=t:1m;\n"
+--- config eval
+"    session_track t;\n" . ($::Config =~ s/session_track off;//r) . <<'_EOC_';
+
+    location = /tlogin {
+        session_key $cookie_ESPSessionState;
+        session_create $upstream_cookie_ESPSessionState;
+        session_account $upstream_http_x_user;
+        proxy_pass http://127.0.0.1:$server_port/app$request_uri;
+    }
+_EOC_
+--- init
+require HTTP::Tiny;
+for my $uri ("/login?t=tok-a&u=alice", "/tlogin?t=tok-tadm&u=admin") {
+    my $res = HTTP::Tiny->new->get("http://127.0.0.1:"
+                                   . $Test::Nginx::Util::ServerPort . $uri);
+    die "$uri: $res->{status}\n" if $res->{status} != 200;
+}
+--- request eval
+["GET /ask?t=tok-a&c=tok-tadm", "GET /ask?t=tok-a&c=tok-tadm&f=json"]
+--- response_body eval
+[::fail_xml('0005', $::NoSession),
+ ::fail_xml('0005', $::NoSession)]
+--- error_log
+a location that tracks zone "t" serves zone "s"
+
+
+
+=== TEST 13: answers are the caller's: Cache-Control: no-store on success and failure
+--- http_config eval: $::HttpConfig
+--- config eval: $::Config
+--- request eval
+["GET /login?t=tok-a&u=alice",
+ "GET /xmlmc/session/?method=getSessionInfo",
+ "GET /xmlmc/session/?method=getSessionInfo"]
+--- more_headers eval
+["", "Cookie: ESPSessionState=tok-a", ""]
+--- response_headers eval
+["", "Cache-Control: no-store", "Cache-Control: no-store"]
+--- php_status eval
+[undef, "ok", "fail"]
+--- no_error_log
+[error]

@@ -324,3 +324,130 @@ $::Config =~ s/session_account .*?;//r
 [200, 403]
 --- no_error_log
 [error]
+
+
+
+=== TEST 14: a userId is taken as sent: "QSDK alice" is not alice
+--- request eval
+[main::logins("t=a1&u=alice", "t=ad1&u=admin"),
+ "GET /commandcenter/api/Session?userId=QSDK%20alice",
+ "GET /commandcenter/api/Session?userId=Bearer%20alice",
+ "GET /commandcenter/api/Session?userId=alice"]
+--- more_headers eval
+["", "", "Accept: application/json\nAuthtoken: a1",
+ "Accept: application/json\nAuthtoken: ad1",
+ "Accept: application/json\nAuthtoken: ad1"]
+--- error_code eval
+[200, 200, 403, 200, 200]
+--- json eval
+[undef, undef, '$_->{errorCode} == 5',
+ 'ref $_->{sessions} eq "ARRAY" && @{$_->{sessions}} == 0',
+ '@{$_->{sessions}} == 1 && $_->{sessions}[0]{user}{userId} eq "alice"']
+--- no_error_log
+[error]
+
+
+
+=== TEST 15: 405 names the methods served in Allow
+--- request eval
+["POST /commandcenter/api/Session?userId=alice\n{}",
+ "DELETE /commandcenter/api/Session?userId=alice"]
+--- more_headers eval
+["Accept: application/json", ""]
+--- error_code eval
+[405, 405]
+--- response_headers eval
+["Allow: GET, HEAD", "Allow: GET, HEAD"]
+--- no_error_log
+[error]
+
+
+
+=== TEST 16: a location that tracks another zone: its callers are nobody here, however that zone names them
+--- http_config
+    session_zone zone=s:1m;
+    session_zone zone=t:1m;
+
+    map $session_account $cv_admin {
+        admin    1;
+        default  0;
+    }
+--- config
+    session_track t;
+    session_key $cookie_SID;
+
+    location /app/ {
+        session_track off;
+        add_header Set-Cookie "SID=$arg_t";
+        add_header X-User $arg_u;
+        return 200 "ok\n";
+    }
+
+    location /s/ {
+        session_track s;
+        session_create $upstream_cookie_SID;
+        session_account $upstream_http_x_user;
+        proxy_pass http://127.0.0.1:$server_port/app$request_uri;
+    }
+
+    location /t/ {
+        session_create $upstream_cookie_SID;
+        session_account $upstream_http_x_user;
+        proxy_pass http://127.0.0.1:$server_port/app$request_uri;
+    }
+
+    # session_track t inherited: callers are looked up in t
+    location ~ ^/commandcenter/api/Sessions?$ {
+        session_key $http_authtoken;
+        session_admin $cv_admin;
+        session_list s;
+    }
+--- init
+require HTTP::Tiny;
+for my $uri ("/s/login?t=sa&u=alice", "/t/login?t=ta&u=alice",
+             "/t/login?t=tadm&u=admin") {
+    my $res = HTTP::Tiny->new->get("http://127.0.0.1:"
+                                   . $Test::Nginx::Util::ServerPort . $uri);
+    die "$uri: $res->{status}\n" if $res->{status} != 200;
+}
+--- request eval
+["GET /commandcenter/api/Session?userId=alice",
+ "GET /commandcenter/api/Session?userId=alice"]
+--- more_headers eval
+["Accept: application/json\nAuthtoken: ta",
+ "Accept: application/json\nAuthtoken: tadm"]
+--- error_code eval
+[401, 401]
+--- response_body eval
+['{"errorCode":5,"errorMessage":"Access denied: the Authtoken is missing, invalid or expired"}',
+ '{"errorCode":5,"errorMessage":"Access denied: the Authtoken is missing, invalid or expired"}']
+--- error_log
+a location that tracks zone "t" serves zone "s"
+
+
+
+=== TEST 17: answers are the caller's: a cache in front keeps none of them
+--- http_config eval
+$::HttpConfig . <<'_EOC_';
+    proxy_cache_path cv_cache keys_zone=cv_cache:1m;
+_EOC_
+--- config eval
+$::Config . <<'_EOC_';
+    location /cached/ {
+        proxy_cache cv_cache;
+        proxy_cache_valid 200 401 403 10m;
+        proxy_pass http://127.0.0.1:$server_port/commandcenter/api/Session$is_args$args;
+    }
+_EOC_
+--- request eval
+[main::logins("t=a1&u=alice"),
+ "GET /cached/?userId=alice",
+ "GET /cached/?userId=alice"]
+--- more_headers eval
+["", "Authtoken: a1", ""]
+--- error_code eval
+[200, 200, 401]
+--- response_headers eval
+["", "Cache-Control: no-store", "Cache-Control: no-store"]
+--- no_error_log
+[error]

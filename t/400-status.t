@@ -363,3 +363,66 @@ $m{"nginx_session_created_total{$z}"} == 300
 END
 --- no_error_log
 [error]
+
+
+
+=== TEST 12: a location that tracks another zone: its callers are nobody here, however that zone names them
+--- http_config
+    session_zone zone=st12:1m;
+    session_zone zone=t:1m;
+
+    map $session_account $status_admin_user {
+        root       1;
+        default    0;
+    }
+--- config
+    session_track t;
+    session_key $cookie_SID;
+
+    location /app/ {
+        session_track off;
+        add_header Set-Cookie "SID=$arg_t";
+        add_header X-User $arg_u;
+        return 200 "app\n";
+    }
+
+    location /t/ {
+        session_create $upstream_cookie_SID;
+        session_account $upstream_http_x_user;
+        proxy_pass http://127.0.0.1:$server_port/app$request_uri;
+    }
+
+    location = /status/user {
+        session_admin $status_admin_user;
+        session_status st12;
+    }
+--- init
+require HTTP::Tiny;
+for my $uri ("/t/login?t=troot&u=root") {
+    my $res = HTTP::Tiny->new->get("http://127.0.0.1:"
+                                   . $Test::Nginx::Util::ServerPort . $uri);
+    die "$uri: $res->{status}\n" if $res->{status} != 200;
+}
+--- request
+GET /status/user
+--- more_headers
+Cookie: SID=troot
+--- error_code: 401
+--- response_body eval
+qq{{"error":{"status":401,"message":"authentication required: no live session"}}\n}
+--- error_log
+a location that tracks zone "t" serves zone "st12"
+
+
+
+=== TEST 13: answers are the caller's: Cache-Control: no-store on the status, the list and refusals
+--- http_config
+    session_zone zone=st13:1m;
+--- request eval
+["GET /status", "GET /status?list=1", "GET /status/user"]
+--- error_code eval
+[200, 200, 401]
+--- response_headers eval
+[("Cache-Control: no-store") x 3]
+--- no_error_log
+[error]
