@@ -240,6 +240,7 @@ typedef struct {
 
     unsigned                     looked_up:1;
     unsigned                     live:1;
+    unsigned                     touched:1;   /* this request counted */
     unsigned                     created:1;
     unsigned                     applied:1;
     unsigned                     ended:1;

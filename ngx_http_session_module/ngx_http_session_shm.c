@@ -1453,7 +1453,7 @@ ngx_http_session_update(ngx_http_session_zone_t *zone,
             s = NULL;
         }
 
-        if (s && !ctx->looked_up) {
+        if (s && !ctx->touched) {
             s->last = now;
             s->requests++;
 
@@ -1469,6 +1469,7 @@ ngx_http_session_update(ngx_http_session_zone_t *zone,
 
         ctx->looked_up = 1;
         ctx->live = (s != NULL);
+        ctx->touched = ctx->live;
     }
 
     /* a logout ends the session the request came with */
@@ -1529,6 +1530,7 @@ ngx_http_session_update(ngx_http_session_zone_t *zone,
                    NGX_HTTP_SESSION_DIGEST_LEN);
         ctx->live = 1;
         ctx->looked_up = 1;
+        ctx->touched = 1;
         ctx->ended = 0;
     }
 

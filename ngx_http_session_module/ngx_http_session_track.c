@@ -250,6 +250,12 @@ ngx_http_session_prepare(ngx_http_request_t *r,
         return NGX_DECLINED;
     }
 
+    /* looked up without counting this request (an endpoint's lookup) */
+
+    if (!ctx->touched) {
+        return NGX_OK;
+    }
+
     /* a variable looked the session up already: anything to change? */
 
     return ngx_http_session_changes(ctx, up) ? NGX_OK : NGX_DECLINED;
@@ -354,7 +360,10 @@ ngx_http_session_addr(ngx_http_request_t *r, u_char *addr, u_char *len)
 
 /*
  * The request's session, looked up at most once: by the first variable
- * that needs it, by the header filter, or by an endpoint.
+ * that needs it, by the header filter, or by an endpoint.  A subrequest
+ * (auth_request, SSI) sees the main request's session, looked up with
+ * the main request's session_key: the answer is kept for the main
+ * request, whose location the subrequest's need not resemble.
  */
 
 ngx_http_session_ctx_t *
@@ -364,7 +373,9 @@ ngx_http_session_find(ngx_http_request_t *r)
     ngx_str_t                token;
     ngx_http_session_ctx_t  *ctx;
 
-    ctx = ngx_http_session_get_ctx(r->main);
+    r = r->main;
+
+    ctx = ngx_http_session_get_ctx(r);
 
     if (ctx == NULL || ctx->zone == NULL) {
         return NULL;
@@ -449,6 +460,7 @@ ngx_http_session_lookup_token(ngx_http_request_t *r,
                                          addr, addr_len, ctx)
                  == NGX_OK);
     ctx->looked_up = 1;
+    ctx->touched = (ctx->live && touch);
 }
 
 

@@ -1,0 +1,180 @@
+# Regressions found by the review of the module's core: the request
+# lifecycle of streamed answers, lookups made by subrequests, and the
+# zone's bookkeeping.  Blocks keep sessions from one request to the
+# next, so each runs once.
+
+use t::TestSession 'no_plan';
+use t::StatusCheck;
+use IO::Select ();
+use Socket ();
+
+run_tests();
+
+__DATA__
+
+=== TEST 1: a write event during a limit_rate delay does not stall a listing
+A client that reads through a small socket buffer wakes the stream's
+write handler while the write filter waits out limit_rate; the listing
+must still finish (the handler used to drop the delay's timer, and the
+write filter sends nothing while the connection is delayed: the request
+hung for ever, with no send_timeout either).
+--- http_config
+    session_zone zone=rc1:4m;
+--- config
+    listen 127.0.0.2:$TEST_NGINX_SERVER_PORT reuseport sndbuf=4k;
+
+    location = /login {
+        session_track rc1;
+        session_create $arg_t;
+        return 204;
+    }
+
+    location = /status {
+        session_admin 1;
+        limit_rate 64k;
+        session_status rc1;
+    }
+--- request
+GET /status
+--- pages
+for my $i (1 .. 600) {
+    get("/login?t=tok$i")->{status} == 204 or die "login $i";
+}
+
+for my $try (1 .. 2) {
+    my $sock = IO::Socket::INET->new(Proto => "tcp") or die "socket: $!";
+    setsockopt($sock, Socket::SOL_SOCKET(), Socket::SO_RCVBUF(), 2048)
+        or die "SO_RCVBUF: $!";
+    $sock->connect(Socket::pack_sockaddr_in(
+                       Test::Nginx::Util::server_port_for_client(),
+                       Socket::inet_aton("127.0.0.2")))
+        or die "connect: $!";
+
+    print $sock "GET /status?list=1&limit=600 HTTP/1.1\r\n"
+                . "Host: localhost\r\nConnection: close\r\n\r\n";
+
+    my $sel = IO::Select->new($sock);
+    my $res = '';
+    my $deadline = Time::HiRes::time() + 6;
+
+    while (Time::HiRes::time() < $deadline) {
+        next if !$sel->can_read(0.1);
+        my $n = sysread($sock, my $buf, 512);
+        last if !$n;
+        $res .= $buf;
+    }
+
+    close $sock;
+
+    like($res, qr/"count":600,"next":null/,
+         "try $try: the whole listing arrived")
+        or diag("got " . length($res) . " bytes");
+}
+
+
+
+=== TEST 2: a subrequest whose location has no session_key does not hide the session
+auth_request evaluates a session variable in a location without
+session_key or session_track: the main request still finds its session,
+counts as its activity, and logs it out.
+--- http_config
+    session_zone zone=rc2:1m;
+--- config
+    location = /login {
+        session_track rc2;
+        session_create $arg_t;
+        return 204;
+    }
+
+    location / {
+        session_track rc2;
+        session_key $cookie_SID;
+        session_end $arg_logout;
+        auth_request /auth;
+        proxy_set_header X-Sid $session_id;
+        proxy_pass http://127.0.0.1:$server_port/echo;
+    }
+
+    location = /echo {
+        return 200 "sid=$http_x_sid";
+    }
+
+    location = /auth {
+        internal;
+        set $x $session_type;
+        return 204;
+    }
+
+    location = /status {
+        session_admin 1;
+        session_status rc2;
+    }
+--- request
+GET /status
+--- pages
+get("/login?t=a1")->{status} == 204 or die "login";
+
+like(get("/", Cookie => "SID=a1")->{content}, qr/^sid=[0-9a-f]{32}$/,
+     "the main request sees its session");
+get("/", Cookie => "SID=a1");
+
+my ($r, $d) = get_json("/status?list=1");
+is($d->{sessions}[0]{requests}, 3, "both requests counted");
+
+get("/?logout=1", Cookie => "SID=a1");
+
+($r, $d) = get_json("/status?list=1");
+is($d->{count}, 0, "logged out");
+--- no_error_log
+[error]
+
+
+
+=== TEST 3: a lookup made by a subrequest in an untracked location still counts
+The subrequest's location inherits session_key but not session_track: its
+lookup must not leave the main request's activity uncounted.
+--- http_config
+    session_zone zone=rc3:1m;
+--- config
+    session_key $cookie_SID;
+
+    location = /login {
+        session_track rc3;
+        session_create $arg_t;
+        return 204;
+    }
+
+    location / {
+        session_track rc3;
+        auth_request /auth;
+        proxy_set_header X-Sid $session_id;
+        proxy_pass http://127.0.0.1:$server_port/echo;
+    }
+
+    location = /echo {
+        return 200 "sid=$http_x_sid";
+    }
+
+    location = /auth {
+        internal;
+        set $x $session_account;
+        return 204;
+    }
+
+    location = /status {
+        session_admin 1;
+        session_status rc3;
+    }
+--- request
+GET /status
+--- pages
+get("/login?t=b1")->{status} == 204 or die "login";
+
+like(get("/", Cookie => "SID=b1")->{content}, qr/^sid=[0-9a-f]{32}$/,
+     "the main request sees its session");
+get("/", Cookie => "SID=b1");
+
+my ($r, $d) = get_json("/status?list=1");
+is($d->{sessions}[0]{requests}, 3, "both requests counted");
+--- no_error_log
+[error]
