@@ -255,7 +255,7 @@ ngx_http_session_register_types(ngx_http_session_zone_t *zone)
 ngx_int_t
 ngx_http_session_type_index(ngx_http_session_zone_t *zone, ngx_str_t *name)
 {
-    ngx_uint_t                 i;
+    ngx_uint_t                 i, j, last;
     ngx_http_session_type_t   *t;
     ngx_http_session_shctx_t  *sh;
 
@@ -275,12 +275,32 @@ ngx_http_session_type_index(ngx_http_session_zone_t *zone, ngx_str_t *name)
         return NGX_ERROR;
     }
 
-    /* reuse the slot of a custom type that no session has any more */
+    /*
+     * The slot of a custom type that no session holds any more and this
+     * configuration does not name is free again, or the zone would run
+     * out of slots as the names in the configuration change over
+     * reloads.  The workers of the cycle being replaced may still create
+     * a session of the old name meanwhile: it is listed under the new.
+     */
+
+    last = NGX_HTTP_SESSION_ZIMBRA_TYPES + zone->types->nelts;
 
     for (i = NGX_HTTP_SESSION_ZIMBRA_TYPES; i < sh->ntypes; i++) {
         t = &sh->types[i];
 
-        if (t->sessions == 0 && t->closed == 0 && t->len == 0) {
+        if (t->sessions || t->closed) {
+            continue;
+        }
+
+        /* names not registered yet map to 0, a Zimbra type */
+
+        for (j = NGX_HTTP_SESSION_ZIMBRA_TYPES; j < last; j++) {
+            if (zone->type_map[j] == i) {
+                break;
+            }
+        }
+
+        if (j == last) {
             break;
         }
     }
