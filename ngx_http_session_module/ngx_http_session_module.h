@@ -60,9 +60,10 @@ typedef struct ngx_http_session_account_s  ngx_http_session_account_t;
 
 /*
  * A session: laid over ngx_rbtree_node_t from its "color" field on, so
- * the whole allocation is 32 + 96 = 128 bytes, one slab slot.
- * The token is never kept: the tree key is the first 8 bytes of its
- * keyed digest, "digest" holds the other 8.  The links to the account
+ * the whole allocation is 32 + 96 = 128 bytes, one slab slot (on 32-bit
+ * platforms 16 + 92).  The token is never kept: the tree key is the
+ * first bytes of its keyed digest (a machine word), "digest" holds the
+ * others.  The links to the account
  * record, the variables and the account's other sessions are offsets
  * from the node itself in 8-byte units (0: none), half the size of
  * pointers: the zone is mapped at one address in every process, and
@@ -84,7 +85,8 @@ typedef struct {
     int64_t                      last;
     int64_t                      logout;
     u_char                       addr[16];
-    u_char                       digest[8];
+    u_char                       digest[NGX_HTTP_SESSION_DIGEST_LEN
+                                        - sizeof(ngx_rbtree_key_t)];
     uint64_t                     seq;
 } ngx_http_session_node_t;
 
@@ -289,7 +291,7 @@ typedef struct {
     unsigned                     done:1;
     u_char                       digest[NGX_HTTP_SESSION_DIGEST_LEN];
     ngx_uint_t                   acct_type;
-    uint64_t                     acct_key;
+    ngx_rbtree_key_t             acct_key;
     u_char                       acct_id[NGX_HTTP_SESSION_ID_MAX];
     size_t                       acct_id_len;
     uint64_t                     seq;

@@ -26,9 +26,20 @@
 /* a lock hold longer than this counts as slow */
 #define NGX_HTTP_SESSION_SLOW_HOLD_NS         1000000
 
-/* accounts of one type share the top byte of the tree key */
-#define NGX_HTTP_SESSION_TYPE_SHIFT           56
-#define NGX_HTTP_SESSION_TYPE_KEYS            0x00ffffffffffffffULL
+/*
+ * The tree keys are machine words, 4 bytes on 32-bit platforms: a
+ * session's key is the first bytes of its digest, the node holds the
+ * rest; accounts of one type share the top byte of their key.
+ */
+#define NGX_HTTP_SESSION_KEY_SIZE             sizeof(ngx_rbtree_key_t)
+#define NGX_HTTP_SESSION_REST_SIZE                                           \
+    (NGX_HTTP_SESSION_DIGEST_LEN - NGX_HTTP_SESSION_KEY_SIZE)
+#define NGX_HTTP_SESSION_TYPE_SHIFT                                          \
+    (NGX_HTTP_SESSION_KEY_SIZE * 8 - 8)
+#define NGX_HTTP_SESSION_TYPE_KEYS                                           \
+    (((ngx_rbtree_key_t) 1 << NGX_HTTP_SESSION_TYPE_SHIFT) - 1)
+#define ngx_http_session_type_key(type)                                      \
+    ((ngx_rbtree_key_t) (type) << NGX_HTTP_SESSION_TYPE_SHIFT)
 
 
 #define ngx_http_session_node(n)                                             \
@@ -67,13 +78,13 @@ static ngx_http_session_node_t *ngx_http_session_find_node(
 static ngx_rbtree_node_t *ngx_http_session_node_after(
     ngx_http_session_shctx_t *sh, u_char *digest, ngx_uint_t started);
 static ngx_http_session_account_t *ngx_http_session_find_account(
-    ngx_http_session_zone_t *zone, ngx_uint_t type, u_char *id, size_t len,
-    uint64_t key);
+    ngx_http_session_zone_t *zone, u_char *id, size_t len,
+    ngx_rbtree_key_t key);
 static ngx_rbtree_node_t *ngx_http_session_account_after(
-    ngx_http_session_shctx_t *sh, uint64_t key, u_char *id, size_t len,
-    ngx_uint_t inclusive);
-static uint64_t ngx_http_session_account_key(ngx_http_session_zone_t *zone,
-    ngx_uint_t type, u_char *id, size_t len);
+    ngx_http_session_shctx_t *sh, ngx_rbtree_key_t key, u_char *id,
+    size_t len, ngx_uint_t inclusive);
+static ngx_rbtree_key_t ngx_http_session_account_key(
+    ngx_http_session_zone_t *zone, ngx_uint_t type, u_char *id, size_t len);
 static ngx_http_session_account_t *ngx_http_session_get_account(
     ngx_http_session_zone_t *zone, ngx_uint_t type, ngx_str_t *id,
     ngx_str_t *name);
@@ -614,7 +625,9 @@ ngx_http_session_rbtree_insert(ngx_rbtree_node_t *temp,
             s = ngx_http_session_node(node);
             t = ngx_http_session_node(temp);
 
-            p = (ngx_memcmp(s->digest, t->digest, 8) < 0)
+            p = (ngx_memcmp(s->digest, t->digest,
+                            NGX_HTTP_SESSION_REST_SIZE)
+                 < 0)
                 ? &temp->left : &temp->right;
         }
 
@@ -684,12 +697,12 @@ ngx_http_session_slot(size_t size)
 }
 
 
-static ngx_inline uint64_t
+static ngx_inline ngx_rbtree_key_t
 ngx_http_session_digest_key(u_char *digest)
 {
-    uint64_t  key;
+    ngx_rbtree_key_t  key;
 
-    ngx_memcpy(&key, digest, sizeof(uint64_t));
+    ngx_memcpy(&key, digest, NGX_HTTP_SESSION_KEY_SIZE);
 
     return key;
 }
@@ -699,7 +712,7 @@ static ngx_http_session_node_t *
 ngx_http_session_find_node(ngx_http_session_shctx_t *sh, u_char *digest)
 {
     ngx_int_t                 rc;
-    uint64_t                  key;
+    ngx_rbtree_key_t          key;
     ngx_rbtree_node_t        *node, *sentinel;
     ngx_http_session_node_t  *s;
 
@@ -722,7 +735,8 @@ ngx_http_session_find_node(ngx_http_session_shctx_t *sh, u_char *digest)
 
         s = ngx_http_session_node(node);
 
-        rc = ngx_memcmp(digest + 8, s->digest, 8);
+        rc = ngx_memcmp(digest + NGX_HTTP_SESSION_KEY_SIZE, s->digest,
+                        NGX_HTTP_SESSION_REST_SIZE);
 
         if (rc == 0) {
             return s;
@@ -742,7 +756,7 @@ ngx_http_session_node_after(ngx_http_session_shctx_t *sh, u_char *digest,
     ngx_uint_t started)
 {
     ngx_int_t                 rc;
-    uint64_t                  key;
+    ngx_rbtree_key_t          key;
     ngx_rbtree_node_t        *node, *sentinel, *best;
     ngx_http_session_node_t  *s;
 
@@ -770,7 +784,8 @@ ngx_http_session_node_after(ngx_http_session_shctx_t *sh, u_char *digest,
 
         } else {
             s = ngx_http_session_node(node);
-            rc = ngx_memcmp(digest + 8, s->digest, 8);
+            rc = ngx_memcmp(digest + NGX_HTTP_SESSION_KEY_SIZE, s->digest,
+                            NGX_HTTP_SESSION_REST_SIZE);
         }
 
         if (rc < 0) {
@@ -786,21 +801,22 @@ ngx_http_session_node_after(ngx_http_session_shctx_t *sh, u_char *digest,
 }
 
 
-static uint64_t
+static ngx_rbtree_key_t
 ngx_http_session_account_key(ngx_http_session_zone_t *zone, ngx_uint_t type,
     u_char *id, size_t len)
 {
     uint64_t  h;
 
-    h = ngx_http_session_hash(zone, id, len) >> 8;
+    h = ngx_http_session_hash(zone, id, len);
 
-    return ((uint64_t) type << NGX_HTTP_SESSION_TYPE_SHIFT) | h;
+    return ngx_http_session_type_key(type)
+           | (ngx_rbtree_key_t) (h >> (64 - NGX_HTTP_SESSION_TYPE_SHIFT));
 }
 
 
 static ngx_http_session_account_t *
-ngx_http_session_find_account(ngx_http_session_zone_t *zone, ngx_uint_t type,
-    u_char *id, size_t len, uint64_t key)
+ngx_http_session_find_account(ngx_http_session_zone_t *zone, u_char *id,
+    size_t len, ngx_rbtree_key_t key)
 {
     ngx_int_t                    rc;
     ngx_rbtree_node_t           *node, *sentinel;
@@ -832,8 +848,6 @@ ngx_http_session_find_account(ngx_http_session_zone_t *zone, ngx_uint_t type,
         node = (rc < 0) ? node->left : node->right;
     }
 
-    (void) type;
-
     return NULL;
 }
 
@@ -841,8 +855,8 @@ ngx_http_session_find_account(ngx_http_session_zone_t *zone, ngx_uint_t type,
 /* the first account at or after (key, id) in tree order */
 
 static ngx_rbtree_node_t *
-ngx_http_session_account_after(ngx_http_session_shctx_t *sh, uint64_t key,
-    u_char *id, size_t len, ngx_uint_t inclusive)
+ngx_http_session_account_after(ngx_http_session_shctx_t *sh,
+    ngx_rbtree_key_t key, u_char *id, size_t len, ngx_uint_t inclusive)
 {
     ngx_int_t                    rc;
     ngx_rbtree_node_t           *node, *sentinel, *best;
@@ -883,13 +897,13 @@ ngx_http_session_get_account(ngx_http_session_zone_t *zone, ngx_uint_t type,
     ngx_str_t *id, ngx_str_t *name)
 {
     size_t                       size;
-    uint64_t                     key;
+    ngx_rbtree_key_t             key;
     ngx_rbtree_node_t           *node;
     ngx_http_session_account_t  *a;
 
     key = ngx_http_session_account_key(zone, type, id->data, id->len);
 
-    a = ngx_http_session_find_account(zone, type, id->data, id->len, key);
+    a = ngx_http_session_find_account(zone, id->data, id->len, key);
     if (a) {
         return a;
     }
@@ -1327,7 +1341,8 @@ ngx_http_session_insert(ngx_http_session_zone_t *zone, u_char *digest,
     ngx_memzero(s, sizeof(ngx_http_session_node_t));
 
     node->key = ngx_http_session_digest_key(digest);
-    ngx_memcpy(s->digest, digest + 8, 8);
+    ngx_memcpy(s->digest, digest + NGX_HTTP_SESSION_KEY_SIZE,
+               NGX_HTTP_SESSION_REST_SIZE);
 
     s->type = (u_char) type;
     s->created = created;
@@ -2058,8 +2073,9 @@ ngx_http_session_copy_record(ngx_http_session_node_t *s,
     rec = &batch->records[batch->nrecords++];
     node = ngx_http_session_rbnode(s);
 
-    ngx_memcpy(rec->digest, &node->key, 8);
-    ngx_memcpy(rec->digest + 8, s->digest, 8);
+    ngx_memcpy(rec->digest, &node->key, NGX_HTTP_SESSION_KEY_SIZE);
+    ngx_memcpy(rec->digest + NGX_HTTP_SESSION_KEY_SIZE, s->digest,
+               NGX_HTTP_SESSION_REST_SIZE);
 
     rec->type = s->type;
     rec->ended = (s->flags & NGX_HTTP_SESSION_ENDED) ? 1 : 0;
@@ -2144,7 +2160,7 @@ static ngx_http_session_account_t *
 ngx_http_session_walk_account(ngx_http_session_zone_t *zone,
     ngx_http_session_cursor_t *cur)
 {
-    uint64_t                     key, last;
+    ngx_rbtree_key_t             key, last;
     ngx_rbtree_node_t           *node;
     ngx_http_session_account_t  *acct;
 
@@ -2153,9 +2169,8 @@ ngx_http_session_walk_account(ngx_http_session_zone_t *zone,
         while (cur->acct_type < zone->sh->ntypes) {
             key = ngx_http_session_account_key(zone, cur->acct_type,
                                                cur->id.data, cur->id.len);
-            acct = ngx_http_session_find_account(zone, cur->acct_type,
-                                                 cur->id.data, cur->id.len,
-                                                 key);
+            acct = ngx_http_session_find_account(zone, cur->id.data,
+                                                 cur->id.len, key);
             if (acct) {
                 return acct;
             }
@@ -2170,14 +2185,13 @@ ngx_http_session_walk_account(ngx_http_session_zone_t *zone,
     /* WALK_TYPE */
 
     if (!cur->started) {
-        cur->acct_key = (uint64_t) cur->type << NGX_HTTP_SESSION_TYPE_SHIFT;
+        cur->acct_key = ngx_http_session_type_key(cur->type);
         cur->acct_id_len = 0;
         cur->seq = 0;
         cur->started = 1;
     }
 
-    last = ((uint64_t) cur->type << NGX_HTTP_SESSION_TYPE_SHIFT)
-           | NGX_HTTP_SESSION_TYPE_KEYS;
+    last = ngx_http_session_type_key(cur->type) | NGX_HTTP_SESSION_TYPE_KEYS;
 
     node = ngx_http_session_account_after(zone->sh, cur->acct_key,
                                           cur->acct_id, cur->acct_id_len, 1);
@@ -2220,7 +2234,7 @@ ngx_http_session_walk_next(ngx_http_session_zone_t *zone,
     node = ngx_http_session_account_after(zone->sh, cur->acct_key,
                                           cur->acct_id, cur->acct_id_len, 0);
     if (node == NULL
-        || node->key > (((uint64_t) cur->type << NGX_HTTP_SESSION_TYPE_SHIFT)
+        || node->key > (ngx_http_session_type_key(cur->type)
                         | NGX_HTTP_SESSION_TYPE_KEYS))
     {
         cur->done = 1;
@@ -2316,8 +2330,9 @@ ngx_http_session_read(ngx_http_session_zone_t *zone,
                 break;
             }
 
-            ngx_memcpy(cur->digest, &node->key, 8);
-            ngx_memcpy(cur->digest + 8, s->digest, 8);
+            ngx_memcpy(cur->digest, &node->key, NGX_HTTP_SESSION_KEY_SIZE);
+            ngx_memcpy(cur->digest + NGX_HTTP_SESSION_KEY_SIZE, s->digest,
+                       NGX_HTTP_SESSION_REST_SIZE);
             cur->started = 1;
 
             node = ngx_rbtree_next(&sh->session_tree, node);
@@ -2356,8 +2371,10 @@ ngx_http_session_read(ngx_http_session_zone_t *zone,
             }
 
             cur->seq = s->seq;
-            ngx_memcpy(cur->digest, &ngx_http_session_rbnode(s)->key, 8);
-            ngx_memcpy(cur->digest + 8, s->digest, 8);
+            ngx_memcpy(cur->digest, &ngx_http_session_rbnode(s)->key,
+                       NGX_HTTP_SESSION_KEY_SIZE);
+            ngx_memcpy(cur->digest + NGX_HTTP_SESSION_KEY_SIZE, s->digest,
+                       NGX_HTTP_SESSION_REST_SIZE);
         }
 
         ngx_http_session_walk_next(zone, cur);
