@@ -124,7 +124,7 @@ static void ngx_http_session_walk_next(ngx_http_session_zone_t *zone,
     ngx_http_session_cursor_t *cur);
 static ngx_http_session_node_t *ngx_http_session_walk_resume(
     ngx_http_session_shctx_t *sh, ngx_http_session_account_t *acct,
-    ngx_http_session_cursor_t *cur);
+    ngx_http_session_cursor_t *cur, ngx_uint_t *budget);
 
 
 ngx_str_t  ngx_http_session_zimbra_types[] = {
@@ -2252,13 +2252,18 @@ ngx_http_session_walk_next(ngx_http_session_zone_t *zone,
 /*
  * Where an account walk goes on: after the session it handed out last,
  * found by its digest; if that one is gone meanwhile (or moved to
- * another account), after its seq, which takes a scan of the list.
+ * another account), after its seq, which takes a scan of the list.  The
+ * scan counts against the batch's visits: when they run out, the digest
+ * names the session it reached (its seq below the cursor's), the next
+ * batch scans on from there, and NULL is returned with "budget" 0.
  */
 
 static ngx_http_session_node_t *
 ngx_http_session_walk_resume(ngx_http_session_shctx_t *sh,
-    ngx_http_session_account_t *acct, ngx_http_session_cursor_t *cur)
+    ngx_http_session_account_t *acct, ngx_http_session_cursor_t *cur,
+    ngx_uint_t *budget)
 {
+    ngx_rbtree_node_t        *node;
     ngx_http_session_node_t  *s;
 
     if (cur->seq == 0) {
@@ -2267,15 +2272,28 @@ ngx_http_session_walk_resume(ngx_http_session_shctx_t *sh,
 
     s = ngx_http_session_find_node(sh, cur->digest);
 
-    if (s && ngx_http_session_acct(s) == acct && s->seq == cur->seq) {
+    if (s == NULL
+        || ngx_http_session_acct(s) != acct
+        || s->seq > cur->seq)
+    {
+        s = ngx_http_session_at(acct, acct->head);
+
+    } else if (s->seq == cur->seq) {
         return ngx_http_session_at(s, s->next);
     }
 
-    for (s = ngx_http_session_at(acct, acct->head);
-         s && s->seq <= cur->seq;
+    for ( /* void */ ; s && s->seq <= cur->seq;
          s = ngx_http_session_at(s, s->next))
     {
-        /* void */
+        if (*budget == 0) {
+            node = ngx_http_session_rbnode(s);
+            ngx_memcpy(cur->digest, &node->key, NGX_HTTP_SESSION_KEY_SIZE);
+            ngx_memcpy(cur->digest + NGX_HTTP_SESSION_KEY_SIZE, s->digest,
+                       NGX_HTTP_SESSION_REST_SIZE);
+            return NULL;
+        }
+
+        (*budget)--;
     }
 
     return s;
@@ -2297,7 +2315,7 @@ ngx_http_session_read(ngx_http_session_zone_t *zone,
 {
     u_char                      *arena;
     int64_t                      now;
-    ngx_uint_t                   visited, limit;
+    ngx_uint_t                   visited, limit, budget;
     ngx_rbtree_node_t           *node;
     ngx_http_session_node_t     *s;
     ngx_http_session_shctx_t    *sh;
@@ -2356,10 +2374,17 @@ ngx_http_session_read(ngx_http_session_zone_t *zone,
             goto done;
         }
 
-        for (s = ngx_http_session_walk_resume(sh, acct, cur);
-             s;
-             s = ngx_http_session_at(s, s->next))
-        {
+        budget = limit - visited;
+
+        s = ngx_http_session_walk_resume(sh, acct, cur, &budget);
+
+        if (s == NULL && budget == 0) {
+            goto done;
+        }
+
+        visited = limit - budget;
+
+        for ( /* void */ ; s; s = ngx_http_session_at(s, s->next)) {
             if (visited++ == limit) {
                 goto done;
             }

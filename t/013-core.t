@@ -178,3 +178,54 @@ my ($r, $d) = get_json("/status?list=1");
 is($d->{sessions}[0]{requests}, 3, "both requests counted");
 --- no_error_log
 [error]
+
+
+
+=== TEST 4: an account page resumes after its last session is gone, in a long list
+The next page scans the account's list for the sessions after the
+cursor's seq; in a list longer than one batch may visit, the scan goes on
+over several lock holds, and nothing is skipped or listed twice.
+--- http_config
+    session_zone zone=rc4:4m;
+--- config
+    location = /login {
+        session_track rc4;
+        session_create $arg_t;
+        session_account big;
+        return 204;
+    }
+
+    location = /logout {
+        session_track rc4;
+        session_key $cookie_SID;
+        session_end 1;
+        return 204;
+    }
+
+    location = /status {
+        session_admin 1;
+        session_status rc4;
+    }
+--- request
+GET /status
+--- pages
+for my $i (1 .. 700) {
+    get("/login?t=tok$i")->{status} == 204 or die "login $i";
+}
+
+my ($r, $d) = get_json("/status?list=1&account=big&limit=650");
+is($d->{count}, 650, "first page");
+my $next = $d->{next};
+ok(defined $next, "a cursor");
+my %seen = map { $_->{sid} => 1 } @{ $d->{sessions} };
+
+# the page's last session: the 650th login
+get("/logout", Cookie => "SID=tok650")->{status} == 204 or die "logout";
+
+($r, $d) = get_json("/status?list=1&account=big&limit=1000&cursor=$next");
+is($d->{count}, 50, "the 50 sessions after it");
+is(scalar(grep { $seen{$_->{sid}} } @{ $d->{sessions} }), 0,
+   "none listed twice");
+is($d->{next}, undef, "the end");
+--- no_error_log
+[error]
