@@ -229,3 +229,48 @@ is(scalar(grep { $seen{$_->{sid}} } @{ $d->{sessions} }), 0,
 is($d->{next}, undef, "the end");
 --- no_error_log
 [error]
+
+
+
+=== TEST 5: endpoints as SSI includes: each authenticates by its own location
+The page itself tracks nothing; the two listings stream as subrequests,
+whole and in order (an endpoint in a subrequest used to answer 500: it
+looked its caller up in the main request's location).
+--- http_config
+    session_zone zone=rc5:4m;
+--- config
+    location = /login {
+        session_track rc5;
+        session_create $arg_t;
+        return 204;
+    }
+
+    location = /status {
+        session_admin 1;
+        session_status rc5;
+    }
+
+    location = /page.html {
+        ssi on;
+        ssi_types *;
+        root html;
+    }
+--- user_files
+>>> page.html
+A<!--# include virtual="/status?list=1&limit=600" -->B<!--# include virtual="/status?list=1&limit=600" -->C
+--- request
+GET /status
+--- pages
+for my $i (1 .. 600) {
+    get("/login?t=tok$i")->{status} == 204 or die "login $i";
+}
+
+my $r = get("/page.html");
+my $c = $r->{content} // '';
+
+is($r->{status}, 200, "page");
+is(scalar(() = $c =~ /"count":600,"next":null/g), 2, "both listings whole")
+    or diag(length($c) . " bytes: " . substr($c, 0, 300));
+like($c, qr/^A\{.*\}\nB\{.*\}\nC\n?$/s, "in order");
+--- no_error_log
+[error]
