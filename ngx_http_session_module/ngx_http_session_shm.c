@@ -1826,7 +1826,7 @@ ngx_int_t
 ngx_http_session_import(ngx_http_session_zone_t *zone,
     ngx_http_session_import_t *im)
 {
-    int64_t                    now;
+    int64_t                    now, created, last, logout;
     uint16_t                   len;
     ngx_int_t                  type, rc;
     ngx_str_t                  none;
@@ -1845,9 +1845,19 @@ ngx_http_session_import(ngx_http_session_zone_t *zone,
 
     now = ngx_http_session_now();
 
-    if (im->logout
-        ? im->logout + (int64_t) zone->keep_closed <= now
-        : im->last + (int64_t) zone->timeout <= now)
+    /*
+     * Times after now (saved while the clock ran ahead) are now: a
+     * session last used in the future would not expire, and would stop
+     * the expiry of all the sessions behind it in the LRU queue.
+     */
+
+    last = ngx_min(im->last, now);
+    created = ngx_min(im->created, last);
+    logout = ngx_min(im->logout, now);
+
+    if (logout
+        ? logout + (int64_t) zone->keep_closed <= now
+        : last + (int64_t) zone->timeout <= now)
     {
         return NGX_DECLINED;
     }
@@ -1868,13 +1878,13 @@ ngx_http_session_import(ngx_http_session_zone_t *zone,
     s = ngx_http_session_insert(zone, im->digest, type,
                                 im->id.len ? &im->id : &none,
                                 im->id.len ? &im->name : &none,
-                                im->created);
+                                created);
     if (s == NULL) {
         rc = NGX_ERROR;
         goto done;
     }
 
-    s->last = im->last;
+    s->last = last;
     s->requests = im->requests;
     s->addr_len = im->addr_len;
     ngx_memcpy(s->addr, im->addr, 16);
@@ -1890,8 +1900,8 @@ ngx_http_session_import(ngx_http_session_zone_t *zone,
         sh->pinned_node = NULL;
     }
 
-    if (im->logout) {
-        ngx_http_session_close(zone, s, im->logout);
+    if (logout) {
+        ngx_http_session_close(zone, s, logout);
     }
 
     /* ngx_http_session_import_done() puts the queues back in order */

@@ -62,6 +62,9 @@
 /* a failing save is reported at most this often */
 #define NGX_HTTP_SESSION_STATE_LOG_EVERY 60000
 
+/* the last millisecond of the year 9999: adding a timeout cannot overflow */
+#define NGX_HTTP_SESSION_STATE_TIME_MAX  253402300799999LL
+
 
 typedef struct {
     ngx_fd_t                     fd;
@@ -1973,7 +1976,9 @@ ngx_http_session_state_session(ngx_pool_t *pool, u_char *p, u_char *last,
         return NGX_ERROR;
     }
 
-    if (ngx_http_session_state_number(&field, &im->created) != NGX_OK) {
+    if (ngx_http_session_state_number(&field, &im->created) != NGX_OK
+        || im->created > NGX_HTTP_SESSION_STATE_TIME_MAX)
+    {
         sl->error = "bad creation time";
         return NGX_ERROR;
     }
@@ -1982,7 +1987,9 @@ ngx_http_session_state_session(ngx_pool_t *pool, u_char *p, u_char *last,
         return NGX_ERROR;
     }
 
-    if (ngx_http_session_state_number(&field, &im->last) != NGX_OK) {
+    if (ngx_http_session_state_number(&field, &im->last) != NGX_OK
+        || im->last > NGX_HTTP_SESSION_STATE_TIME_MAX)
+    {
         sl->error = "bad last access time";
         return NGX_ERROR;
     }
@@ -1991,7 +1998,9 @@ ngx_http_session_state_session(ngx_pool_t *pool, u_char *p, u_char *last,
         return NGX_ERROR;
     }
 
-    if (ngx_http_session_state_number(&field, &im->logout) != NGX_OK) {
+    if (ngx_http_session_state_number(&field, &im->logout) != NGX_OK
+        || im->logout > NGX_HTTP_SESSION_STATE_TIME_MAX)
+    {
         sl->error = "bad logout time";
         return NGX_ERROR;
     }
