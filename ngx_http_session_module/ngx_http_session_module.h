@@ -14,7 +14,7 @@
 
 
 /* bump whenever the layout of anything kept in the zone changes */
-#define NGX_HTTP_SESSION_FORMAT          2
+#define NGX_HTTP_SESSION_FORMAT          3
 
 #define NGX_HTTP_SESSION_DIGEST_LEN      16
 #define NGX_HTTP_SESSION_SID_LEN         32
@@ -156,8 +156,6 @@ typedef struct {
 
     /* kept so an eviction inside an update cannot free what it updates */
     ngx_http_session_node_t     *pinned_node;
-
-    int64_t                      nomem_logged;
 
     /* state file bookkeeping */
     uint64_t                     changes;
@@ -570,6 +568,8 @@ ngx_uint_t ngx_http_session_expire(ngx_http_session_zone_t *zone,
     ngx_uint_t max, int64_t now);
 ngx_int_t ngx_http_session_type_index(ngx_http_session_zone_t *zone,
     ngx_str_t *name);
+void ngx_http_session_record_import(ngx_http_session_record_t *rec,
+    ngx_http_session_type_t *type, ngx_http_session_import_t *im);
 
 /* ngx_http_session_util.c */
 void ngx_http_session_digest(ngx_http_session_zone_t *zone, u_char *token,

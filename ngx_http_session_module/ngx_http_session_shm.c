@@ -422,20 +422,8 @@ ngx_http_session_copy_old(ngx_http_session_zone_t *zone)
         for (i = 0; i < batch.nrecords; i++) {
             rec = &batch.records[i];
 
-            ngx_memzero(&im, sizeof(ngx_http_session_import_t));
-            ngx_memcpy(im.digest, rec->digest, NGX_HTTP_SESSION_DIGEST_LEN);
-
-            im.type.len = ozone->sh->types[rec->type].len;
-            im.type.data = ozone->sh->types[rec->type].name;
-            im.id = rec->id;
-            im.name = rec->name;
-            im.vars = rec->vars;
-            im.addr_len = rec->addr_len;
-            ngx_memcpy(im.addr, rec->addr, 16);
-            im.requests = rec->requests;
-            im.created = rec->created;
-            im.last = rec->last;
-            im.logout = rec->logout;
+            ngx_http_session_record_import(rec, &ozone->sh->types[rec->type],
+                                           &im);
 
             if (ngx_http_session_import(zone, &im) == NGX_OK) {
                 n++;
@@ -1911,6 +1899,28 @@ done:
     ngx_http_session_unlock(zone);
 
     return rc;
+}
+
+
+/* a session copied out of a zone, as ngx_http_session_import() takes it */
+
+void
+ngx_http_session_record_import(ngx_http_session_record_t *rec,
+    ngx_http_session_type_t *type, ngx_http_session_import_t *im)
+{
+    ngx_memcpy(im->digest, rec->digest, NGX_HTTP_SESSION_DIGEST_LEN);
+
+    im->type.len = type->len;
+    im->type.data = type->name;
+    im->id = rec->id;
+    im->name = rec->name;
+    im->vars = rec->vars;
+    im->addr_len = rec->addr_len;
+    ngx_memcpy(im->addr, rec->addr, 16);
+    im->requests = rec->requests;
+    im->created = rec->created;
+    im->last = rec->last;
+    im->logout = rec->ended ? rec->logout : 0;
 }
 
 

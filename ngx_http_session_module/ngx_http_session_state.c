@@ -1325,7 +1325,6 @@ ngx_http_session_state_step(ngx_http_session_state_t *st, ngx_uint_t batches)
 {
     u_char                     *p;
     ngx_uint_t                  i, n;
-    ngx_http_session_type_t    *t;
     ngx_http_session_zone_t    *zone;
     ngx_http_session_record_t  *rec;
     ngx_http_session_import_t   im;
@@ -1358,20 +1357,7 @@ ngx_http_session_state_step(ngx_http_session_state_t *st, ngx_uint_t batches)
                 }
             }
 
-            t = &st->types[rec->type];
-
-            ngx_memcpy(im.digest, rec->digest, NGX_HTTP_SESSION_DIGEST_LEN);
-            im.type.len = t->len;
-            im.type.data = t->name;
-            im.id = rec->id;
-            im.name = rec->name;
-            im.vars = rec->vars;
-            im.addr_len = rec->addr_len;
-            ngx_memcpy(im.addr, rec->addr, 16);
-            im.requests = rec->requests;
-            im.created = rec->created;
-            im.last = rec->last;
-            im.logout = rec->ended ? rec->logout : 0;
+            ngx_http_session_record_import(rec, &st->types[rec->type], &im);
 
             if (ngx_http_session_state_expired(zone, &im, st->now)) {
                 continue;

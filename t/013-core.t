@@ -272,5 +272,32 @@ is($r->{status}, 200, "page");
 is(scalar(() = $c =~ /"count":600,"next":null/g), 2, "both listings whole")
     or diag(length($c) . " bytes: " . substr($c, 0, 300));
 like($c, qr/^A\{.*\}\nB\{.*\}\nC\n?$/s, "in order");
+
+# HTTP/1.0: no chunks, the end of the answer closes the connection
+my $sock = IO::Socket::INET->new(
+    PeerAddr => "127.0.0.1",
+    PeerPort => Test::Nginx::Util::server_port_for_client(),
+    Timeout => 10,
+) or die "connect: $!";
+print $sock "GET /status?list=1&limit=600 HTTP/1.0\r\n\r\n";
+my $res = do { local $/; <$sock> } // '';
+close $sock;
+my ($head, $body) = split /\r\n\r\n/, $res, 2;
+like($head, qr{^HTTP/1\.1 200 }, "HTTP/1.0: 200");
+unlike($head, qr/Transfer-Encoding/i, "HTTP/1.0: not chunked");
+like($body // '', qr/\A\{"sessions":\[.*"count":600,"next":null,.*\}\n\z/s,
+     "HTTP/1.0: the whole listing, then the end of the connection");
+
+# HEAD: the header only
+$sock = IO::Socket::INET->new(
+    PeerAddr => "127.0.0.1",
+    PeerPort => Test::Nginx::Util::server_port_for_client(),
+    Timeout => 10,
+) or die "connect: $!";
+print $sock "HEAD /status?list=1&limit=600 HTTP/1.1\r\nHost: localhost\r\n"
+            . "Connection: close\r\n\r\n";
+$res = do { local $/; <$sock> } // '';
+close $sock;
+like($res, qr{^HTTP/1\.1 200 .*\r\n\r\n\z}s, "HEAD: the header, no body");
 --- no_error_log
 [error]
