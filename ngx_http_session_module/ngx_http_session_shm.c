@@ -1520,11 +1520,18 @@ ngx_http_session_update(ngx_http_session_zone_t *zone,
         if (old) {
             s = old;
 
-            if (s->last != now) {
+            /* the request's own session was counted already */
+
+            if (!ctx->touched
+                || ngx_memcmp(ctx->digest, up->create_digest,
+                              NGX_HTTP_SESSION_DIGEST_LEN)
+                   != 0)
+            {
                 s->last = now;
                 s->requests++;
                 ngx_queue_remove(&s->queue);
                 ngx_queue_insert_head(&sh->lru, &s->queue);
+                sh->changes++;
             }
 
         } else {

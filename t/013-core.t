@@ -301,3 +301,46 @@ close $sock;
 like($res, qr{^HTTP/1\.1 200 .*\r\n\r\n\z}s, "HEAD: the header, no body");
 --- no_error_log
 [error]
+
+
+
+=== TEST 6: a request that re-sets its own session's cookie counts once
+The application sets the same cookie on every answer (a sliding
+expiry), and a variable looked the session up before the answer came: the
+request was counted by that lookup and again when the cookie "created"
+the session it already had.
+--- http_config
+    session_zone zone=rc6:1m;
+    limit_req_zone $server_port zone=rc6slow:1m rate=2r/s;
+--- config
+    location /app/ {
+        limit_req zone=rc6slow burst=10;
+        add_header Set-Cookie "SID=$arg_t";
+        root html;
+        try_files /app.txt =404;
+    }
+
+    location / {
+        session_track rc6;
+        session_key $cookie_SID;
+        session_create $upstream_cookie_SID;
+        proxy_set_header X-Sid $session_id;
+        proxy_pass http://127.0.0.1:$server_port/app$request_uri;
+    }
+
+    location = /status {
+        session_track off;
+        session_admin 1;
+        session_status rc6;
+    }
+--- user_files
+>>> app.txt
+app
+--- request eval
+["GET /login?t=c1", "GET /x?t=c1", "GET /status?list=1"]
+--- more_headers eval
+["", "Cookie: SID=c1", ""]
+--- json eval
+[undef, undef, '$_->{count} == 1 && $_->{sessions}[0]{requests} == 2']
+--- no_error_log
+[error]
