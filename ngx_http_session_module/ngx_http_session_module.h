@@ -62,12 +62,11 @@ typedef struct ngx_http_session_account_s  ngx_http_session_account_t;
  * A session: laid over ngx_rbtree_node_t from its "color" field on, so
  * the whole allocation is 32 + 96 = 128 bytes, one slab slot (on 32-bit
  * platforms 16 + 92).  The token is never kept: the tree key is the
- * first bytes of its keyed digest (a machine word), "digest" holds the
- * others.  The links to the account
- * record, the variables and the account's other sessions are offsets
- * from the node itself in 8-byte units (0: none), half the size of
- * pointers: the zone is mapped at one address in every process, and
- * holds at most 16 GB.
+ * first machine word of its keyed digest, "digest" holds the rest.  The
+ * links to the account record, the variables and the account's other
+ * sessions are offsets from the node itself in 8-byte units (0: none),
+ * half the size of pointers: the zone is mapped at one address in every
+ * process, and holds at most 16 GB.
  */
 
 typedef struct {

@@ -252,7 +252,7 @@ ngx_http_session_prepare(ngx_http_request_t *r,
         return NGX_DECLINED;
     }
 
-    /* looked up without counting this request (an endpoint's lookup) */
+    /* looked up where the request did not count: before a redirect */
 
     if (!ctx->touched) {
         return NGX_OK;
