@@ -14,7 +14,7 @@
 
 
 /* bump whenever the layout of anything kept in the zone changes */
-#define NGX_HTTP_SESSION_FORMAT          2
+#define NGX_HTTP_SESSION_FORMAT          3
 
 #define NGX_HTTP_SESSION_DIGEST_LEN      16
 #define NGX_HTTP_SESSION_SID_LEN         32
@@ -60,13 +60,13 @@ typedef struct ngx_http_session_account_s  ngx_http_session_account_t;
 
 /*
  * A session: laid over ngx_rbtree_node_t from its "color" field on, so
- * the whole allocation is 32 + 96 = 128 bytes, one slab slot.
- * The token is never kept: the tree key is the first 8 bytes of its
- * keyed digest, "digest" holds the other 8.  The links to the account
- * record, the variables and the account's other sessions are offsets
- * from the node itself in 8-byte units (0: none), half the size of
- * pointers: the zone is mapped at one address in every process, and
- * holds at most 16 GB.
+ * the whole allocation is 32 + 96 = 128 bytes, one slab slot (on 32-bit
+ * platforms 16 + 92).  The token is never kept: the tree key is the
+ * first machine word of its keyed digest, "digest" holds the rest.  The
+ * links to the account record, the variables and the account's other
+ * sessions are offsets from the node itself in 8-byte units (0: none),
+ * half the size of pointers: the zone is mapped at one address in every
+ * process, and holds at most 16 GB.
  */
 
 typedef struct {
@@ -84,7 +84,8 @@ typedef struct {
     int64_t                      last;
     int64_t                      logout;
     u_char                       addr[16];
-    u_char                       digest[8];
+    u_char                       digest[NGX_HTTP_SESSION_DIGEST_LEN
+                                        - sizeof(ngx_rbtree_key_t)];
     uint64_t                     seq;
 } ngx_http_session_node_t;
 
@@ -154,8 +155,6 @@ typedef struct {
 
     /* kept so an eviction inside an update cannot free what it updates */
     ngx_http_session_node_t     *pinned_node;
-
-    int64_t                      nomem_logged;
 
     /* state file bookkeeping */
     uint64_t                     changes;
@@ -240,6 +239,7 @@ typedef struct {
 
     unsigned                     looked_up:1;
     unsigned                     live:1;
+    unsigned                     touched:1;   /* this request counted */
     unsigned                     created:1;
     unsigned                     applied:1;
     unsigned                     ended:1;
@@ -288,7 +288,7 @@ typedef struct {
     unsigned                     done:1;
     u_char                       digest[NGX_HTTP_SESSION_DIGEST_LEN];
     ngx_uint_t                   acct_type;
-    uint64_t                     acct_key;
+    ngx_rbtree_key_t             acct_key;
     u_char                       acct_id[NGX_HTTP_SESSION_ID_MAX];
     size_t                       acct_id_len;
     uint64_t                     seq;
@@ -567,6 +567,8 @@ ngx_uint_t ngx_http_session_expire(ngx_http_session_zone_t *zone,
     ngx_uint_t max, int64_t now);
 ngx_int_t ngx_http_session_type_index(ngx_http_session_zone_t *zone,
     ngx_str_t *name);
+void ngx_http_session_record_import(ngx_http_session_record_t *rec,
+    ngx_http_session_type_t *type, ngx_http_session_import_t *im);
 
 /* ngx_http_session_util.c */
 void ngx_http_session_digest(ngx_http_session_zone_t *zone, u_char *token,

@@ -26,9 +26,20 @@
 /* a lock hold longer than this counts as slow */
 #define NGX_HTTP_SESSION_SLOW_HOLD_NS         1000000
 
-/* accounts of one type share the top byte of the tree key */
-#define NGX_HTTP_SESSION_TYPE_SHIFT           56
-#define NGX_HTTP_SESSION_TYPE_KEYS            0x00ffffffffffffffULL
+/*
+ * The tree keys are machine words, 4 bytes on 32-bit platforms: a
+ * session's key is the first bytes of its digest, the node holds the
+ * rest; accounts of one type share the top byte of their key.
+ */
+#define NGX_HTTP_SESSION_KEY_SIZE             sizeof(ngx_rbtree_key_t)
+#define NGX_HTTP_SESSION_REST_SIZE                                           \
+    (NGX_HTTP_SESSION_DIGEST_LEN - NGX_HTTP_SESSION_KEY_SIZE)
+#define NGX_HTTP_SESSION_TYPE_SHIFT                                          \
+    (NGX_HTTP_SESSION_KEY_SIZE * 8 - 8)
+#define NGX_HTTP_SESSION_TYPE_KEYS                                           \
+    (((ngx_rbtree_key_t) 1 << NGX_HTTP_SESSION_TYPE_SHIFT) - 1)
+#define ngx_http_session_type_key(type)                                      \
+    ((ngx_rbtree_key_t) (type) << NGX_HTTP_SESSION_TYPE_SHIFT)
 
 
 #define ngx_http_session_node(n)                                             \
@@ -67,13 +78,13 @@ static ngx_http_session_node_t *ngx_http_session_find_node(
 static ngx_rbtree_node_t *ngx_http_session_node_after(
     ngx_http_session_shctx_t *sh, u_char *digest, ngx_uint_t started);
 static ngx_http_session_account_t *ngx_http_session_find_account(
-    ngx_http_session_zone_t *zone, ngx_uint_t type, u_char *id, size_t len,
-    uint64_t key);
+    ngx_http_session_zone_t *zone, u_char *id, size_t len,
+    ngx_rbtree_key_t key);
 static ngx_rbtree_node_t *ngx_http_session_account_after(
-    ngx_http_session_shctx_t *sh, uint64_t key, u_char *id, size_t len,
-    ngx_uint_t inclusive);
-static uint64_t ngx_http_session_account_key(ngx_http_session_zone_t *zone,
-    ngx_uint_t type, u_char *id, size_t len);
+    ngx_http_session_shctx_t *sh, ngx_rbtree_key_t key, u_char *id,
+    size_t len, ngx_uint_t inclusive);
+static ngx_rbtree_key_t ngx_http_session_account_key(
+    ngx_http_session_zone_t *zone, ngx_uint_t type, u_char *id, size_t len);
 static ngx_http_session_account_t *ngx_http_session_get_account(
     ngx_http_session_zone_t *zone, ngx_uint_t type, ngx_str_t *id,
     ngx_str_t *name);
@@ -113,7 +124,7 @@ static void ngx_http_session_walk_next(ngx_http_session_zone_t *zone,
     ngx_http_session_cursor_t *cur);
 static ngx_http_session_node_t *ngx_http_session_walk_resume(
     ngx_http_session_shctx_t *sh, ngx_http_session_account_t *acct,
-    ngx_http_session_cursor_t *cur);
+    ngx_http_session_cursor_t *cur, ngx_uint_t *budget);
 
 
 /* the master is filling a new zone: see ngx_http_session_init_zone() */
@@ -271,7 +282,7 @@ ngx_http_session_register_types(ngx_http_session_zone_t *zone)
 ngx_int_t
 ngx_http_session_type_index(ngx_http_session_zone_t *zone, ngx_str_t *name)
 {
-    ngx_uint_t                 i;
+    ngx_uint_t                 i, j, last;
     ngx_http_session_type_t   *t;
     ngx_http_session_shctx_t  *sh;
 
@@ -291,12 +302,32 @@ ngx_http_session_type_index(ngx_http_session_zone_t *zone, ngx_str_t *name)
         return NGX_ERROR;
     }
 
-    /* reuse the slot of a custom type that no session has any more */
+    /*
+     * The slot of a custom type that no session holds any more and this
+     * configuration does not name is free again, or the zone would run
+     * out of slots as the names in the configuration change over
+     * reloads.  The workers of the cycle being replaced may still create
+     * a session of the old name meanwhile: it is listed under the new.
+     */
+
+    last = NGX_HTTP_SESSION_ZIMBRA_TYPES + zone->types->nelts;
 
     for (i = NGX_HTTP_SESSION_ZIMBRA_TYPES; i < sh->ntypes; i++) {
         t = &sh->types[i];
 
-        if (t->sessions == 0 && t->closed == 0 && t->len == 0) {
+        if (t->sessions || t->closed) {
+            continue;
+        }
+
+        /* names not registered yet map to 0, a Zimbra type */
+
+        for (j = NGX_HTTP_SESSION_ZIMBRA_TYPES; j < last; j++) {
+            if (zone->type_map[j] == i) {
+                break;
+            }
+        }
+
+        if (j == last) {
             break;
         }
     }
@@ -407,20 +438,8 @@ ngx_http_session_copy_old(ngx_http_session_zone_t *zone)
         for (i = 0; i < batch.nrecords; i++) {
             rec = &batch.records[i];
 
-            ngx_memzero(&im, sizeof(ngx_http_session_import_t));
-            ngx_memcpy(im.digest, rec->digest, NGX_HTTP_SESSION_DIGEST_LEN);
-
-            im.type.len = ozone->sh->types[rec->type].len;
-            im.type.data = ozone->sh->types[rec->type].name;
-            im.id = rec->id;
-            im.name = rec->name;
-            im.vars = rec->vars;
-            im.addr_len = rec->addr_len;
-            ngx_memcpy(im.addr, rec->addr, 16);
-            im.requests = rec->requests;
-            im.created = rec->created;
-            im.last = rec->last;
-            im.logout = rec->logout;
+            ngx_http_session_record_import(rec, &ozone->sh->types[rec->type],
+                                           &im);
 
             if (ngx_http_session_import(zone, &im) == NGX_OK) {
                 n++;
@@ -616,7 +635,9 @@ ngx_http_session_rbtree_insert(ngx_rbtree_node_t *temp,
             s = ngx_http_session_node(node);
             t = ngx_http_session_node(temp);
 
-            p = (ngx_memcmp(s->digest, t->digest, 8) < 0)
+            p = (ngx_memcmp(s->digest, t->digest,
+                            NGX_HTTP_SESSION_REST_SIZE)
+                 < 0)
                 ? &temp->left : &temp->right;
         }
 
@@ -686,12 +707,12 @@ ngx_http_session_slot(size_t size)
 }
 
 
-static ngx_inline uint64_t
+static ngx_inline ngx_rbtree_key_t
 ngx_http_session_digest_key(u_char *digest)
 {
-    uint64_t  key;
+    ngx_rbtree_key_t  key;
 
-    ngx_memcpy(&key, digest, sizeof(uint64_t));
+    ngx_memcpy(&key, digest, NGX_HTTP_SESSION_KEY_SIZE);
 
     return key;
 }
@@ -701,7 +722,7 @@ static ngx_http_session_node_t *
 ngx_http_session_find_node(ngx_http_session_shctx_t *sh, u_char *digest)
 {
     ngx_int_t                 rc;
-    uint64_t                  key;
+    ngx_rbtree_key_t          key;
     ngx_rbtree_node_t        *node, *sentinel;
     ngx_http_session_node_t  *s;
 
@@ -724,7 +745,8 @@ ngx_http_session_find_node(ngx_http_session_shctx_t *sh, u_char *digest)
 
         s = ngx_http_session_node(node);
 
-        rc = ngx_memcmp(digest + 8, s->digest, 8);
+        rc = ngx_memcmp(digest + NGX_HTTP_SESSION_KEY_SIZE, s->digest,
+                        NGX_HTTP_SESSION_REST_SIZE);
 
         if (rc == 0) {
             return s;
@@ -744,7 +766,7 @@ ngx_http_session_node_after(ngx_http_session_shctx_t *sh, u_char *digest,
     ngx_uint_t started)
 {
     ngx_int_t                 rc;
-    uint64_t                  key;
+    ngx_rbtree_key_t          key;
     ngx_rbtree_node_t        *node, *sentinel, *best;
     ngx_http_session_node_t  *s;
 
@@ -772,7 +794,8 @@ ngx_http_session_node_after(ngx_http_session_shctx_t *sh, u_char *digest,
 
         } else {
             s = ngx_http_session_node(node);
-            rc = ngx_memcmp(digest + 8, s->digest, 8);
+            rc = ngx_memcmp(digest + NGX_HTTP_SESSION_KEY_SIZE, s->digest,
+                            NGX_HTTP_SESSION_REST_SIZE);
         }
 
         if (rc < 0) {
@@ -788,21 +811,22 @@ ngx_http_session_node_after(ngx_http_session_shctx_t *sh, u_char *digest,
 }
 
 
-static uint64_t
+static ngx_rbtree_key_t
 ngx_http_session_account_key(ngx_http_session_zone_t *zone, ngx_uint_t type,
     u_char *id, size_t len)
 {
     uint64_t  h;
 
-    h = ngx_http_session_hash(zone, id, len) >> 8;
+    h = ngx_http_session_hash(zone, id, len);
 
-    return ((uint64_t) type << NGX_HTTP_SESSION_TYPE_SHIFT) | h;
+    return ngx_http_session_type_key(type)
+           | (ngx_rbtree_key_t) (h >> (64 - NGX_HTTP_SESSION_TYPE_SHIFT));
 }
 
 
 static ngx_http_session_account_t *
-ngx_http_session_find_account(ngx_http_session_zone_t *zone, ngx_uint_t type,
-    u_char *id, size_t len, uint64_t key)
+ngx_http_session_find_account(ngx_http_session_zone_t *zone, u_char *id,
+    size_t len, ngx_rbtree_key_t key)
 {
     ngx_int_t                    rc;
     ngx_rbtree_node_t           *node, *sentinel;
@@ -834,8 +858,6 @@ ngx_http_session_find_account(ngx_http_session_zone_t *zone, ngx_uint_t type,
         node = (rc < 0) ? node->left : node->right;
     }
 
-    (void) type;
-
     return NULL;
 }
 
@@ -843,8 +865,8 @@ ngx_http_session_find_account(ngx_http_session_zone_t *zone, ngx_uint_t type,
 /* the first account at or after (key, id) in tree order */
 
 static ngx_rbtree_node_t *
-ngx_http_session_account_after(ngx_http_session_shctx_t *sh, uint64_t key,
-    u_char *id, size_t len, ngx_uint_t inclusive)
+ngx_http_session_account_after(ngx_http_session_shctx_t *sh,
+    ngx_rbtree_key_t key, u_char *id, size_t len, ngx_uint_t inclusive)
 {
     ngx_int_t                    rc;
     ngx_rbtree_node_t           *node, *sentinel, *best;
@@ -885,13 +907,13 @@ ngx_http_session_get_account(ngx_http_session_zone_t *zone, ngx_uint_t type,
     ngx_str_t *id, ngx_str_t *name)
 {
     size_t                       size;
-    uint64_t                     key;
+    ngx_rbtree_key_t             key;
     ngx_rbtree_node_t           *node;
     ngx_http_session_account_t  *a;
 
     key = ngx_http_session_account_key(zone, type, id->data, id->len);
 
-    a = ngx_http_session_find_account(zone, type, id->data, id->len, key);
+    a = ngx_http_session_find_account(zone, id->data, id->len, key);
     if (a) {
         return a;
     }
@@ -1329,7 +1351,8 @@ ngx_http_session_insert(ngx_http_session_zone_t *zone, u_char *digest,
     ngx_memzero(s, sizeof(ngx_http_session_node_t));
 
     node->key = ngx_http_session_digest_key(digest);
-    ngx_memcpy(s->digest, digest + 8, 8);
+    ngx_memcpy(s->digest, digest + NGX_HTTP_SESSION_KEY_SIZE,
+               NGX_HTTP_SESSION_REST_SIZE);
 
     s->type = (u_char) type;
     s->created = created;
@@ -1475,7 +1498,7 @@ ngx_http_session_update(ngx_http_session_zone_t *zone,
             s = NULL;
         }
 
-        if (s && !ctx->looked_up) {
+        if (s && !ctx->touched) {
             s->last = now;
             s->requests++;
 
@@ -1491,6 +1514,7 @@ ngx_http_session_update(ngx_http_session_zone_t *zone,
 
         ctx->looked_up = 1;
         ctx->live = (s != NULL);
+        ctx->touched = ctx->live;
     }
 
     /* a logout ends the session the request came with */
@@ -1518,11 +1542,18 @@ ngx_http_session_update(ngx_http_session_zone_t *zone,
         if (old) {
             s = old;
 
-            if (s->last != now) {
+            /* the request's own session was counted already */
+
+            if (!ctx->touched
+                || ngx_memcmp(ctx->digest, up->create_digest,
+                              NGX_HTTP_SESSION_DIGEST_LEN)
+                   != 0)
+            {
                 s->last = now;
                 s->requests++;
                 ngx_queue_remove(&s->queue);
                 ngx_queue_insert_head(&sh->lru, &s->queue);
+                sh->changes++;
             }
 
         } else {
@@ -1551,6 +1582,7 @@ ngx_http_session_update(ngx_http_session_zone_t *zone,
                    NGX_HTTP_SESSION_DIGEST_LEN);
         ctx->live = 1;
         ctx->looked_up = 1;
+        ctx->touched = 1;
         ctx->ended = 0;
     }
 
@@ -1811,7 +1843,7 @@ ngx_int_t
 ngx_http_session_import(ngx_http_session_zone_t *zone,
     ngx_http_session_import_t *im)
 {
-    int64_t                    now;
+    int64_t                    now, created, last, logout;
     uint16_t                   len;
     ngx_int_t                  type, rc;
     ngx_str_t                  none;
@@ -1830,9 +1862,19 @@ ngx_http_session_import(ngx_http_session_zone_t *zone,
 
     now = ngx_http_session_now();
 
-    if (im->logout
-        ? im->logout + (int64_t) zone->keep_closed <= now
-        : im->last + (int64_t) zone->timeout <= now)
+    /*
+     * Times after now (saved while the clock ran ahead) are now: a
+     * session last used in the future would not expire, and would stop
+     * the expiry of all the sessions behind it in the LRU queue.
+     */
+
+    last = ngx_min(im->last, now);
+    created = ngx_min(im->created, last);
+    logout = ngx_min(im->logout, now);
+
+    if (logout
+        ? logout + (int64_t) zone->keep_closed <= now
+        : last + (int64_t) zone->timeout <= now)
     {
         return NGX_DECLINED;
     }
@@ -1853,13 +1895,13 @@ ngx_http_session_import(ngx_http_session_zone_t *zone,
     s = ngx_http_session_insert(zone, im->digest, type,
                                 im->id.len ? &im->id : &none,
                                 im->id.len ? &im->name : &none,
-                                im->created);
+                                created);
     if (s == NULL) {
         rc = NGX_ERROR;
         goto done;
     }
 
-    s->last = im->last;
+    s->last = last;
     s->requests = im->requests;
     s->addr_len = im->addr_len;
     ngx_memcpy(s->addr, im->addr, 16);
@@ -1875,8 +1917,8 @@ ngx_http_session_import(ngx_http_session_zone_t *zone,
         sh->pinned_node = NULL;
     }
 
-    if (im->logout) {
-        ngx_http_session_close(zone, s, im->logout);
+    if (logout) {
+        ngx_http_session_close(zone, s, logout);
     }
 
     /* ngx_http_session_import_done() puts the queues back in order */
@@ -1886,6 +1928,28 @@ done:
     ngx_http_session_unlock(zone);
 
     return rc;
+}
+
+
+/* a session copied out of a zone, as ngx_http_session_import() takes it */
+
+void
+ngx_http_session_record_import(ngx_http_session_record_t *rec,
+    ngx_http_session_type_t *type, ngx_http_session_import_t *im)
+{
+    ngx_memcpy(im->digest, rec->digest, NGX_HTTP_SESSION_DIGEST_LEN);
+
+    im->type.len = type->len;
+    im->type.data = type->name;
+    im->id = rec->id;
+    im->name = rec->name;
+    im->vars = rec->vars;
+    im->addr_len = rec->addr_len;
+    ngx_memcpy(im->addr, rec->addr, 16);
+    im->requests = rec->requests;
+    im->created = rec->created;
+    im->last = rec->last;
+    im->logout = rec->ended ? rec->logout : 0;
 }
 
 
@@ -2058,8 +2122,9 @@ ngx_http_session_copy_record(ngx_http_session_node_t *s,
     rec = &batch->records[batch->nrecords++];
     node = ngx_http_session_rbnode(s);
 
-    ngx_memcpy(rec->digest, &node->key, 8);
-    ngx_memcpy(rec->digest + 8, s->digest, 8);
+    ngx_memcpy(rec->digest, &node->key, NGX_HTTP_SESSION_KEY_SIZE);
+    ngx_memcpy(rec->digest + NGX_HTTP_SESSION_KEY_SIZE, s->digest,
+               NGX_HTTP_SESSION_REST_SIZE);
 
     rec->type = s->type;
     rec->ended = (s->flags & NGX_HTTP_SESSION_ENDED) ? 1 : 0;
@@ -2144,7 +2209,7 @@ static ngx_http_session_account_t *
 ngx_http_session_walk_account(ngx_http_session_zone_t *zone,
     ngx_http_session_cursor_t *cur)
 {
-    uint64_t                     key, last;
+    ngx_rbtree_key_t             key, last;
     ngx_rbtree_node_t           *node;
     ngx_http_session_account_t  *acct;
 
@@ -2153,9 +2218,8 @@ ngx_http_session_walk_account(ngx_http_session_zone_t *zone,
         while (cur->acct_type < zone->sh->ntypes) {
             key = ngx_http_session_account_key(zone, cur->acct_type,
                                                cur->id.data, cur->id.len);
-            acct = ngx_http_session_find_account(zone, cur->acct_type,
-                                                 cur->id.data, cur->id.len,
-                                                 key);
+            acct = ngx_http_session_find_account(zone, cur->id.data,
+                                                 cur->id.len, key);
             if (acct) {
                 return acct;
             }
@@ -2170,14 +2234,13 @@ ngx_http_session_walk_account(ngx_http_session_zone_t *zone,
     /* WALK_TYPE */
 
     if (!cur->started) {
-        cur->acct_key = (uint64_t) cur->type << NGX_HTTP_SESSION_TYPE_SHIFT;
+        cur->acct_key = ngx_http_session_type_key(cur->type);
         cur->acct_id_len = 0;
         cur->seq = 0;
         cur->started = 1;
     }
 
-    last = ((uint64_t) cur->type << NGX_HTTP_SESSION_TYPE_SHIFT)
-           | NGX_HTTP_SESSION_TYPE_KEYS;
+    last = ngx_http_session_type_key(cur->type) | NGX_HTTP_SESSION_TYPE_KEYS;
 
     node = ngx_http_session_account_after(zone->sh, cur->acct_key,
                                           cur->acct_id, cur->acct_id_len, 1);
@@ -2220,7 +2283,7 @@ ngx_http_session_walk_next(ngx_http_session_zone_t *zone,
     node = ngx_http_session_account_after(zone->sh, cur->acct_key,
                                           cur->acct_id, cur->acct_id_len, 0);
     if (node == NULL
-        || node->key > (((uint64_t) cur->type << NGX_HTTP_SESSION_TYPE_SHIFT)
+        || node->key > (ngx_http_session_type_key(cur->type)
                         | NGX_HTTP_SESSION_TYPE_KEYS))
     {
         cur->done = 1;
@@ -2238,13 +2301,18 @@ ngx_http_session_walk_next(ngx_http_session_zone_t *zone,
 /*
  * Where an account walk goes on: after the session it handed out last,
  * found by its digest; if that one is gone meanwhile (or moved to
- * another account), after its seq, which takes a scan of the list.
+ * another account), after its seq, which takes a scan of the list.  The
+ * scan counts against the batch's visits: when they run out, the digest
+ * names the session it reached (its seq below the cursor's), the next
+ * batch scans on from there, and NULL is returned with "budget" 0.
  */
 
 static ngx_http_session_node_t *
 ngx_http_session_walk_resume(ngx_http_session_shctx_t *sh,
-    ngx_http_session_account_t *acct, ngx_http_session_cursor_t *cur)
+    ngx_http_session_account_t *acct, ngx_http_session_cursor_t *cur,
+    ngx_uint_t *budget)
 {
+    ngx_rbtree_node_t        *node;
     ngx_http_session_node_t  *s;
 
     if (cur->seq == 0) {
@@ -2253,15 +2321,28 @@ ngx_http_session_walk_resume(ngx_http_session_shctx_t *sh,
 
     s = ngx_http_session_find_node(sh, cur->digest);
 
-    if (s && ngx_http_session_acct(s) == acct && s->seq == cur->seq) {
+    if (s == NULL
+        || ngx_http_session_acct(s) != acct
+        || s->seq > cur->seq)
+    {
+        s = ngx_http_session_at(acct, acct->head);
+
+    } else if (s->seq == cur->seq) {
         return ngx_http_session_at(s, s->next);
     }
 
-    for (s = ngx_http_session_at(acct, acct->head);
-         s && s->seq <= cur->seq;
+    for ( /* void */ ; s && s->seq <= cur->seq;
          s = ngx_http_session_at(s, s->next))
     {
-        /* void */
+        if (*budget == 0) {
+            node = ngx_http_session_rbnode(s);
+            ngx_memcpy(cur->digest, &node->key, NGX_HTTP_SESSION_KEY_SIZE);
+            ngx_memcpy(cur->digest + NGX_HTTP_SESSION_KEY_SIZE, s->digest,
+                       NGX_HTTP_SESSION_REST_SIZE);
+            return NULL;
+        }
+
+        (*budget)--;
     }
 
     return s;
@@ -2283,7 +2364,7 @@ ngx_http_session_read(ngx_http_session_zone_t *zone,
 {
     u_char                      *arena;
     int64_t                      now;
-    ngx_uint_t                   visited, limit;
+    ngx_uint_t                   visited, limit, budget;
     ngx_rbtree_node_t           *node;
     ngx_http_session_node_t     *s;
     ngx_http_session_shctx_t    *sh;
@@ -2316,8 +2397,9 @@ ngx_http_session_read(ngx_http_session_zone_t *zone,
                 break;
             }
 
-            ngx_memcpy(cur->digest, &node->key, 8);
-            ngx_memcpy(cur->digest + 8, s->digest, 8);
+            ngx_memcpy(cur->digest, &node->key, NGX_HTTP_SESSION_KEY_SIZE);
+            ngx_memcpy(cur->digest + NGX_HTTP_SESSION_KEY_SIZE, s->digest,
+                       NGX_HTTP_SESSION_REST_SIZE);
             cur->started = 1;
 
             node = ngx_rbtree_next(&sh->session_tree, node);
@@ -2341,10 +2423,17 @@ ngx_http_session_read(ngx_http_session_zone_t *zone,
             goto done;
         }
 
-        for (s = ngx_http_session_walk_resume(sh, acct, cur);
-             s;
-             s = ngx_http_session_at(s, s->next))
-        {
+        budget = limit - visited;
+
+        s = ngx_http_session_walk_resume(sh, acct, cur, &budget);
+
+        if (s == NULL && budget == 0) {
+            goto done;
+        }
+
+        visited = limit - budget;
+
+        for ( /* void */ ; s; s = ngx_http_session_at(s, s->next)) {
             if (visited++ == limit) {
                 goto done;
             }
@@ -2356,8 +2445,10 @@ ngx_http_session_read(ngx_http_session_zone_t *zone,
             }
 
             cur->seq = s->seq;
-            ngx_memcpy(cur->digest, &ngx_http_session_rbnode(s)->key, 8);
-            ngx_memcpy(cur->digest + 8, s->digest, 8);
+            ngx_memcpy(cur->digest, &ngx_http_session_rbnode(s)->key,
+                       NGX_HTTP_SESSION_KEY_SIZE);
+            ngx_memcpy(cur->digest + NGX_HTTP_SESSION_KEY_SIZE, s->digest,
+                       NGX_HTTP_SESSION_REST_SIZE);
         }
 
         ngx_http_session_walk_next(zone, cur);

@@ -62,6 +62,9 @@
 /* a failing save is reported at most this often */
 #define NGX_HTTP_SESSION_STATE_LOG_EVERY 60000
 
+/* the last millisecond of the year 9999: adding a timeout cannot overflow */
+#define NGX_HTTP_SESSION_STATE_TIME_MAX  253402300799999LL
+
 
 typedef struct {
     ngx_fd_t                     fd;
@@ -1322,7 +1325,6 @@ ngx_http_session_state_step(ngx_http_session_state_t *st, ngx_uint_t batches)
 {
     u_char                     *p;
     ngx_uint_t                  i, n;
-    ngx_http_session_type_t    *t;
     ngx_http_session_zone_t    *zone;
     ngx_http_session_record_t  *rec;
     ngx_http_session_import_t   im;
@@ -1355,20 +1357,7 @@ ngx_http_session_state_step(ngx_http_session_state_t *st, ngx_uint_t batches)
                 }
             }
 
-            t = &st->types[rec->type];
-
-            ngx_memcpy(im.digest, rec->digest, NGX_HTTP_SESSION_DIGEST_LEN);
-            im.type.len = t->len;
-            im.type.data = t->name;
-            im.id = rec->id;
-            im.name = rec->name;
-            im.vars = rec->vars;
-            im.addr_len = rec->addr_len;
-            ngx_memcpy(im.addr, rec->addr, 16);
-            im.requests = rec->requests;
-            im.created = rec->created;
-            im.last = rec->last;
-            im.logout = rec->ended ? rec->logout : 0;
+            ngx_http_session_record_import(rec, &st->types[rec->type], &im);
 
             if (ngx_http_session_state_expired(zone, &im, st->now)) {
                 continue;
@@ -1973,7 +1962,9 @@ ngx_http_session_state_session(ngx_pool_t *pool, u_char *p, u_char *last,
         return NGX_ERROR;
     }
 
-    if (ngx_http_session_state_number(&field, &im->created) != NGX_OK) {
+    if (ngx_http_session_state_number(&field, &im->created) != NGX_OK
+        || im->created > NGX_HTTP_SESSION_STATE_TIME_MAX)
+    {
         sl->error = "bad creation time";
         return NGX_ERROR;
     }
@@ -1982,7 +1973,9 @@ ngx_http_session_state_session(ngx_pool_t *pool, u_char *p, u_char *last,
         return NGX_ERROR;
     }
 
-    if (ngx_http_session_state_number(&field, &im->last) != NGX_OK) {
+    if (ngx_http_session_state_number(&field, &im->last) != NGX_OK
+        || im->last > NGX_HTTP_SESSION_STATE_TIME_MAX)
+    {
         sl->error = "bad last access time";
         return NGX_ERROR;
     }
@@ -1991,7 +1984,9 @@ ngx_http_session_state_session(ngx_pool_t *pool, u_char *p, u_char *last,
         return NGX_ERROR;
     }
 
-    if (ngx_http_session_state_number(&field, &im->logout) != NGX_OK) {
+    if (ngx_http_session_state_number(&field, &im->logout) != NGX_OK
+        || im->logout > NGX_HTTP_SESSION_STATE_TIME_MAX)
+    {
         sl->error = "bad logout time";
         return NGX_ERROR;
     }

@@ -321,6 +321,7 @@ ngx_http_session_stream_handler(ngx_http_request_t *r)
 {
     ngx_event_t                *wev;
     ngx_connection_t           *c;
+    ngx_http_core_loc_conf_t   *clcf;
     ngx_http_session_stream_t  *st;
 
     c = r->connection;
@@ -330,18 +331,29 @@ ngx_http_session_stream_handler(ngx_http_request_t *r)
           ngx_http_get_module_ctx(r, ngx_http_session_module))->stream;
 
     if (wev->timedout) {
+        ngx_log_error(NGX_LOG_INFO, c->log, NGX_ETIMEDOUT,
+                      "client timed out while reading a session listing");
+        c->timedout = 1;
+        ngx_http_finalize_request(r, NGX_HTTP_REQUEST_TIME_OUT);
+        return;
+    }
 
-        if (!wev->delayed) {
-            ngx_log_error(NGX_LOG_INFO, c->log, NGX_ETIMEDOUT,
-                          "client timed out while reading a session listing");
-            c->timedout = 1;
-            ngx_http_finalize_request(r, NGX_HTTP_REQUEST_TIME_OUT);
-            return;
+    /*
+     * Woken during a pause or a limit_rate delay (the client took some
+     * output, or sent a byte): the write filter sends nothing while the
+     * connection is delayed, so only the delay's timer may go on, as in
+     * ngx_http_writer(); ngx_http_request_handler() clears "delayed"
+     * when it fires.
+     */
+
+    if (wev->delayed) {
+        clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+        if (ngx_handle_write_event(wev, clcf->send_lowat) != NGX_OK) {
+            ngx_http_finalize_request(r, NGX_ERROR);
         }
 
-        /* the end of a pause */
-        wev->timedout = 0;
-        wev->delayed = 0;
+        return;
     }
 
     if (wev->timer_set) {

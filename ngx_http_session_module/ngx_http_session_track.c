@@ -22,6 +22,8 @@ static ngx_uint_t ngx_http_session_changes(ngx_http_session_ctx_t *ctx,
     ngx_http_session_update_t *up);
 static void ngx_http_session_addr(ngx_http_request_t *r, u_char *addr,
     u_char *len);
+static ngx_http_session_ctx_t *ngx_http_session_lookup_request(
+    ngx_http_request_t *r);
 static void ngx_http_session_lookup_token(ngx_http_request_t *r,
     ngx_http_session_ctx_t *ctx, ngx_str_t *token);
 static void ngx_http_session_cleanup(void *data);
@@ -250,6 +252,12 @@ ngx_http_session_prepare(ngx_http_request_t *r,
         return NGX_DECLINED;
     }
 
+    /* looked up where the request did not count: before a redirect */
+
+    if (!ctx->touched) {
+        return NGX_OK;
+    }
+
     /* a variable looked the session up already: anything to change? */
 
     return ngx_http_session_changes(ctx, up) ? NGX_OK : NGX_DECLINED;
@@ -353,18 +361,31 @@ ngx_http_session_addr(ngx_http_request_t *r, u_char *addr, u_char *len)
 
 
 /*
- * The request's session, looked up at most once: by the first variable
- * that needs it, by the header filter, or by an endpoint.
+ * The session the variables describe: the main request's, looked up
+ * with the main request's session_key, also from a subrequest
+ * (auth_request, SSI), whose location need not resemble the main one.
  */
 
 ngx_http_session_ctx_t *
 ngx_http_session_find(ngx_http_request_t *r)
 {
+    return ngx_http_session_lookup_request(r->main);
+}
+
+
+/*
+ * A request's session, looked up at most once: by the first variable
+ * that needs it, by the header filter, or by an endpoint.
+ */
+
+static ngx_http_session_ctx_t *
+ngx_http_session_lookup_request(ngx_http_request_t *r)
+{
     ngx_int_t                rc;
     ngx_str_t                token;
     ngx_http_session_ctx_t  *ctx;
 
-    ctx = ngx_http_session_get_ctx(r->main);
+    ctx = ngx_http_session_get_ctx(r);
 
     if (ctx == NULL || ctx->zone == NULL) {
         return NULL;
@@ -393,8 +414,9 @@ ngx_http_session_find(ngx_http_request_t *r)
 
 
 /*
- * An endpoint's caller: the token a request body names (Zimbra's SOAP
- * header) takes precedence over the location's session_key.
+ * An endpoint's caller, by the endpoint's own session_key, also in a
+ * subrequest: the token a request body names (Zimbra's SOAP header)
+ * takes precedence over it.
  */
 
 ngx_http_session_ctx_t *
@@ -404,10 +426,10 @@ ngx_http_session_authenticate(ngx_http_request_t *r, ngx_str_t *token)
     ngx_http_session_ctx_t  *ctx;
 
     if (token == NULL || token->len == 0) {
-        return ngx_http_session_find(r);
+        return ngx_http_session_lookup_request(r);
     }
 
-    ctx = ngx_http_session_get_ctx(r->main);
+    ctx = ngx_http_session_get_ctx(r);
 
     if (ctx == NULL || ctx->zone == NULL) {
         return NULL;
@@ -449,13 +471,16 @@ ngx_http_session_lookup_token(ngx_http_request_t *r,
                                          addr, addr_len, ctx)
                  == NGX_OK);
     ctx->looked_up = 1;
+    ctx->touched = (ctx->live && touch);
 }
 
 
 /*
  * The module context does not survive an internal redirect, but a pool
  * cleanup does: finding the context again keeps a request from being
- * counted twice.
+ * counted twice.  Subrequests share the main request's pool, so only
+ * the main request looks there: a subrequest taking the main request's
+ * context would reset it.
  */
 
 ngx_http_session_ctx_t *
@@ -469,7 +494,7 @@ ngx_http_session_get_ctx(ngx_http_request_t *r)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_session_module);
 
-    if (ctx == NULL) {
+    if (ctx == NULL && r == r->main) {
         for (cln = r->pool->cleanup; cln; cln = cln->next) {
             if (cln->handler == ngx_http_session_cleanup) {
                 ctx = cln->data;

@@ -156,7 +156,10 @@ ngx_http_session_variable_type(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    /* type names are only ever added to a zone, never changed */
+    /*
+     * Read unlocked: a type's slot is renamed only once no session holds
+     * it, and a name fits its slot whatever happens meanwhile.
+     */
     t = &ctx->zone->sh->types[ctx->type];
 
     return ngx_http_session_variable_set(r, v, t->name, t->len);

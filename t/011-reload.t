@@ -154,3 +154,64 @@ session zone "s" resized, 3 sessions carried over
 session zone "s" resized, 4 sessions carried over
 --- no_error_log
 [error]
+
+
+
+=== TEST 6: ten custom types fill the zone's type slots; one session of one of them
+--- http_config
+    session_zone zone=types:1m;
+--- config
+    session_track types;
+    session_key $cookie_SID;
+    session_create $arg_new;
+    session_end $arg_logout;
+
+    location /t1 { session_type t1; return 200 "type=$session_type\n"; }
+    location /t2 { session_type t2; return 200 "type=$session_type\n"; }
+    location /t3 { session_type t3; return 200 "type=$session_type\n"; }
+    location /t4 { session_type t4; return 200 "type=$session_type\n"; }
+    location /t5 { session_type t5; return 200 "type=$session_type\n"; }
+    location /t6 { session_type t6; return 200 "type=$session_type\n"; }
+    location /t7 { session_type t7; return 200 "type=$session_type\n"; }
+    location /t8 { session_type t8; return 200 "type=$session_type\n"; }
+    location /t9 { session_type t9; return 200 "type=$session_type\n"; }
+    location /t10 { session_type t10; return 200 "type=$session_type\n"; }
+--- request eval
+["GET /t3?new=x", "GET /t3", "GET /t3?logout=1", "GET /t3"]
+--- more_headers eval
+["", "Cookie: SID=x", "Cookie: SID=x", "Cookie: SID=x"]
+--- response_body eval
+["type=\n", "type=t3\n", "type=t3\n", "type=\n"]
+--- no_error_log
+[error]
+[warn]
+
+
+
+=== TEST 7: a reload with other custom types reuses the slots no session holds
+The zone keeps its type names across reloads; a slot that no session
+holds any more and the new configuration does not name is free again, or
+the eleventh custom type ever used would fail the reload.
+--- http_config
+    session_zone zone=types:1m;
+--- config
+    session_track types;
+    session_key $cookie_SID;
+    session_create $arg_new;
+
+    location /u1 { session_type u1; return 200 "type=$session_type\n"; }
+    location /t3 { session_type t3; return 200 "type=$session_type\n"; }
+    location /u2 { session_type u2; return 200 "type=$session_type\n"; }
+--- request eval
+["GET /u1?new=y", "GET /u1", "GET /u2?new=z", "GET /u2", "GET /t3?new=w",
+ "GET /t3", "GET /u1"]
+--- more_headers eval
+["", "Cookie: SID=y", "", "Cookie: SID=z", "", "Cookie: SID=w",
+ "Cookie: SID=y"]
+--- response_body eval
+["type=\n", "type=u1\n", "type=\n", "type=u2\n", "type=\n", "type=t3\n",
+ "type=u1\n"]
+--- no_error_log
+[error]
+[warn]
+[emerg]

@@ -14,7 +14,8 @@ check_accum_error_log();
 
 clean_state(qw(500-missing.state 500-main.state 500-expired.state
                500-corrupt.state 500-cut.state 500-noend.state
-               500-v2.state 500-junk.state 500-other.state));
+               500-v2.state 500-junk.state 500-other.state
+               500-clock.state));
 
 our $dir = $ENV{TEST_NGINX_STATE_DIR};
 our (%who, $carol_logout, $closed_logout);
@@ -383,6 +384,49 @@ app
 saving the sessions failed
 --- error_log eval
 qq{session zone "s": saving the sessions failed: open() "$::dir/no-such-dir/500.state.tmp" failed (2: No such file or directory)}
+--- no_error_log
+[alert]
+[crit]
+[emerg]
+
+
+
+=== TEST 11: times after now (a clock that ran ahead) are taken as now; past the year 9999, a bad line
+A session last used "in the future" would never expire, and stop the
+sweep of every session behind it once it reached the end of the LRU
+queue; a time near the end of int64 overflowed the expiry arithmetic.
+--- post_setup_server_root
+my $now = t::TestState::now_ms();
+my $year = 365 * 86400000;
+$main::clock_now = $now;
+t::TestState::write_state('500-clock.state',
+    t::TestState::state_header()
+    . t::TestState::session_line(sid => main::sid(21), id => 'ahead',
+                                 created => $now + $year,
+                                 last => $now + $year)
+    . t::TestState::session_line(sid => main::sid(22), id => 'closedahead',
+                                 logout => $now + $year)
+    . t::TestState::session_line(sid => main::sid(23), id => 'huge',
+                                 last => '9223372036854775807')
+    . "end 3\n");
+--- http_config eval: main::zone_conf('500-clock.state')
+--- config eval
+$::config . <<'_EOC_';
+    location = /status {
+        session_admin 1;
+        session_status s;
+    }
+_EOC_
+--- request eval
+["GET /status?list=1&account=ahead", "GET /status?list=1&account=closedahead&closed=1"]
+--- json eval
+['$_->{count} == 1 && $_->{sessions}[0]{last} <= $main::clock_now + 60000
+  && $_->{sessions}[0]{created} <= $_->{sessions}[0]{last}',
+ '$_->{count} == 1 && $_->{sessions}[0]{logout} > 0
+  && $_->{sessions}[0]{logout} <= $main::clock_now + 60000']
+--- error_log eval
+[qq{state file "$::dir/500-clock.state", line 4 skipped: bad last access time},
+ qq{session zone "s": 2 sessions loaded from "$::dir/500-clock.state" (0 expired, 0 not taken, 1 bad lines)}]
 --- no_error_log
 [alert]
 [crit]
