@@ -47,6 +47,7 @@
 #define NGX_HTTP_SESSION_WALK_TREE       1
 #define NGX_HTTP_SESSION_WALK_TYPE       2
 #define NGX_HTTP_SESSION_WALK_ACCOUNT    3
+#define NGX_HTTP_SESSION_WALK_ANONYMOUS  4
 
 /* lock holds counted by length: under 10us, 100us, 1ms, 10ms, 100ms, more */
 #define NGX_HTTP_SESSION_LOCK_BUCKETS    6
@@ -93,11 +94,18 @@ typedef struct {
 /*
  * An account of one session type, laid over ngx_rbtree_node_t as well.
  * The tree key puts the type in the top byte, so the accounts of one
- * type are adjacent.  Its sessions form a list in seq order, "head" and
- * "tail" being offsets from the record; a walk resumes after the last
- * session it handed out.  Sessions without an account belong to no
- * record.
+ * type are adjacent.  Its sessions form a list in seq order; a walk
+ * resumes after the last session it handed out.  Sessions without an
+ * account form such a list per type, in the type's record.
  */
+
+/* offsets from the list, which is at an address divisible by 8 */
+
+typedef struct {
+    int32_t                      head;
+    int32_t                      tail;
+} ngx_http_session_list_t;
+
 
 struct ngx_http_session_account_s {
     u_char                       color;
@@ -105,9 +113,8 @@ struct ngx_http_session_account_s {
     u_char                       id_len;
     u_char                       name_len;
     uint32_t                     nsessions;
+    ngx_http_session_list_t      sessions;   /* at 8 from the record */
     uint32_t                     nactive;
-    int32_t                      head;
-    int32_t                      tail;
     u_char                       data[1];
 };
 
@@ -119,6 +126,7 @@ typedef struct {
     uint64_t                     closed;
     uint64_t                     accounts;
     uint64_t                     anonymous;  /* open and closed */
+    ngx_http_session_list_t      anonymous_list;   /* at 64 */
 } ngx_http_session_type_t;
 
 
@@ -277,11 +285,10 @@ typedef struct {
 
 typedef struct {
     ngx_uint_t                   walk;
-    /* WALK_TYPE: the type; WALK_TREE: 0 for all, or the type + 1 */
+    /* WALK_TYPE, WALK_ANONYMOUS: the type; WALK_TREE: 0, or the type + 1 */
     ngx_uint_t                   type;
     ngx_str_t                    id;            /* WALK_ACCOUNT */
     unsigned                     closed:1;      /* list logged-out too */
-    unsigned                     anonymous:1;   /* WALK_TREE: no account */
 
     /* the resume point: the last record handed out */
     unsigned                     started:1;

@@ -118,12 +118,12 @@ static void ngx_http_session_snapshot(ngx_http_session_node_t *s,
     ngx_http_session_ctx_t *ctx);
 static ngx_int_t ngx_http_session_copy_record(ngx_http_session_node_t *s,
     ngx_http_session_batch_t *batch, u_char **arena);
-static ngx_http_session_account_t *ngx_http_session_walk_account(
+static ngx_http_session_list_t *ngx_http_session_walk_list(
     ngx_http_session_zone_t *zone, ngx_http_session_cursor_t *cur);
 static void ngx_http_session_walk_next(ngx_http_session_zone_t *zone,
     ngx_http_session_cursor_t *cur);
 static ngx_http_session_node_t *ngx_http_session_walk_resume(
-    ngx_http_session_shctx_t *sh, ngx_http_session_account_t *acct,
+    ngx_http_session_shctx_t *sh, ngx_http_session_list_t *list,
     ngx_http_session_cursor_t *cur, ngx_uint_t *budget);
 
 
@@ -152,6 +152,19 @@ ngx_http_session_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     ngx_slab_pool_t           *shpool;
     ngx_http_session_zone_t   *zone;
     ngx_http_session_shctx_t  *sh;
+
+    /* the links are offsets in 8-byte units: their bases must align */
+
+    if (offsetof(ngx_http_session_account_t, sessions) % 8
+        || offsetof(ngx_http_session_shctx_t, types) % 8
+        || sizeof(ngx_http_session_type_t) % 8
+        || offsetof(ngx_http_session_type_t, anonymous_list) % 8
+        || offsetof(ngx_rbtree_node_t, color) % 8)
+    {
+        ngx_log_error(NGX_LOG_EMERG, shm_zone->shm.log, 0,
+                      "session zone: misaligned structures in this build");
+        return NGX_ERROR;
+    }
 
     zone = shm_zone->data;
     shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
@@ -936,8 +949,8 @@ ngx_http_session_get_account(ngx_http_session_zone_t *zone, ngx_uint_t type,
     a->name_len = (u_char) name->len;
     a->nsessions = 0;
     a->nactive = 0;
-    a->head = 0;
-    a->tail = 0;
+    a->sessions.head = 0;
+    a->sessions.tail = 0;
 
     ngx_memcpy(a->data, id->data, id->len);
     ngx_memcpy(a->data + id->len, name->data, name->len);
@@ -948,10 +961,24 @@ ngx_http_session_get_account(ngx_http_session_zone_t *zone, ngx_uint_t type,
 }
 
 
+/* the list a session is in: its account's, or its type's anonymous one */
+
+static ngx_inline ngx_http_session_list_t *
+ngx_http_session_list_of(ngx_http_session_shctx_t *sh,
+    ngx_http_session_node_t *s)
+{
+    ngx_http_session_account_t  *acct;
+
+    acct = ngx_http_session_acct(s);
+
+    return acct ? &acct->sessions : &sh->types[s->type].anonymous_list;
+}
+
+
 /*
- * Appends the session to the account's list (NULL: no account); seq
- * only grows, so the list stays in seq order.  This cannot fail: the
- * caller gets the account record first.
+ * Appends the session to its account's list (NULL: no account, the
+ * type's anonymous list); seq only grows, so a list stays in seq order.
+ * This cannot fail: the caller gets the account record first.
  */
 
 static void
@@ -959,6 +986,7 @@ ngx_http_session_attach(ngx_http_session_zone_t *zone,
     ngx_http_session_account_t *acct, ngx_http_session_node_t *s)
 {
     ngx_http_session_node_t   *tail;
+    ngx_http_session_list_t   *list;
     ngx_http_session_shctx_t  *sh;
 
     sh = zone->sh;
@@ -966,26 +994,26 @@ ngx_http_session_attach(ngx_http_session_zone_t *zone,
     s->seq = ++sh->seq;
     s->prev = 0;
     s->next = 0;
+    s->account = acct ? ngx_http_session_offset(s, acct) : 0;
 
-    if (acct == NULL) {
-        s->account = 0;
-        sh->types[s->type].anonymous++;
-        return;
-    }
-
-    s->account = ngx_http_session_offset(s, acct);
-
-    tail = ngx_http_session_at(acct, acct->tail);
+    list = ngx_http_session_list_of(sh, s);
+    tail = ngx_http_session_at(list, list->tail);
 
     if (tail) {
         tail->next = ngx_http_session_offset(tail, s);
         s->prev = ngx_http_session_offset(s, tail);
 
     } else {
-        acct->head = ngx_http_session_offset(acct, s);
+        list->head = ngx_http_session_offset(list, s);
     }
 
-    acct->tail = ngx_http_session_offset(acct, s);
+    list->tail = ngx_http_session_offset(list, s);
+
+    if (acct == NULL) {
+        sh->types[s->type].anonymous++;
+        return;
+    }
+
     acct->nsessions++;
 
     if (!(s->flags & NGX_HTTP_SESSION_ENDED)) {
@@ -997,23 +1025,20 @@ ngx_http_session_attach(ngx_http_session_zone_t *zone,
 }
 
 
-/* unlinks the session from its account; an empty account goes */
+/* unlinks the session from its list; an empty account goes */
 
 static void
 ngx_http_session_detach(ngx_http_session_zone_t *zone,
     ngx_http_session_node_t *s)
 {
     ngx_http_session_node_t     *prev, *next;
+    ngx_http_session_list_t     *list;
     ngx_http_session_shctx_t    *sh;
     ngx_http_session_account_t  *acct;
 
     sh = zone->sh;
     acct = ngx_http_session_acct(s);
-
-    if (acct == NULL) {
-        sh->types[s->type].anonymous--;
-        return;
-    }
+    list = ngx_http_session_list_of(sh, s);
 
     prev = ngx_http_session_at(s, s->prev);
     next = ngx_http_session_at(s, s->next);
@@ -1022,19 +1047,24 @@ ngx_http_session_detach(ngx_http_session_zone_t *zone,
         prev->next = next ? ngx_http_session_offset(prev, next) : 0;
 
     } else {
-        acct->head = next ? ngx_http_session_offset(acct, next) : 0;
+        list->head = next ? ngx_http_session_offset(list, next) : 0;
     }
 
     if (next) {
         next->prev = prev ? ngx_http_session_offset(next, prev) : 0;
 
     } else {
-        acct->tail = prev ? ngx_http_session_offset(acct, prev) : 0;
+        list->tail = prev ? ngx_http_session_offset(list, prev) : 0;
     }
 
     s->account = 0;
     s->prev = 0;
     s->next = 0;
+
+    if (acct == NULL) {
+        sh->types[s->type].anonymous--;
+        return;
+    }
 
     acct->nsessions--;
 
@@ -1113,9 +1143,11 @@ ngx_http_session_rename_account(ngx_http_session_zone_t *zone,
     ngx_memcpy(a->data + old->id_len, name->data, name->len);
     a->name_len = (u_char) name->len;
 
-    t = ngx_http_session_at(old, old->head);
-    a->head = ngx_http_session_offset(a, t);
-    a->tail = ngx_http_session_offset(a, ngx_http_session_at(old, old->tail));
+    t = ngx_http_session_at(&old->sessions, old->sessions.head);
+    a->sessions.head = ngx_http_session_offset(&a->sessions, t);
+    a->sessions.tail = ngx_http_session_offset(&a->sessions,
+                                     ngx_http_session_at(&old->sessions,
+                                                         old->sessions.tail));
 
     for ( /* void */ ; t; t = ngx_http_session_at(t, t->next)) {
         t->account = ngx_http_session_offset(t, a);
@@ -2191,27 +2223,27 @@ ngx_http_session_wanted(ngx_http_session_zone_t *zone,
         return 1;
     }
 
-    if (cur->type && s->type != cur->type - 1) {
-        return 0;
-    }
-
-    return !cur->anonymous || s->account == 0;
+    return cur->type == 0 || s->type == cur->type - 1;
 }
 
 
 /*
- * The account an account walk is in: the first at or after the cursor.
- * If the cursor's own account is gone, the walk goes on with the next
- * one from its first session.
+ * The list a list walk is in.  For the accounts of a type, the first
+ * account at or after the cursor: if the cursor's own account is gone,
+ * the walk goes on with the next one from its first session.
  */
 
-static ngx_http_session_account_t *
-ngx_http_session_walk_account(ngx_http_session_zone_t *zone,
+static ngx_http_session_list_t *
+ngx_http_session_walk_list(ngx_http_session_zone_t *zone,
     ngx_http_session_cursor_t *cur)
 {
     ngx_rbtree_key_t             key, last;
     ngx_rbtree_node_t           *node;
     ngx_http_session_account_t  *acct;
+
+    if (cur->walk == NGX_HTTP_SESSION_WALK_ANONYMOUS) {
+        return &zone->sh->types[cur->type].anonymous_list;
+    }
 
     if (cur->walk == NGX_HTTP_SESSION_WALK_ACCOUNT) {
 
@@ -2221,7 +2253,7 @@ ngx_http_session_walk_account(ngx_http_session_zone_t *zone,
             acct = ngx_http_session_find_account(zone, cur->id.data,
                                                  cur->id.len, key);
             if (acct) {
-                return acct;
+                return &acct->sessions;
             }
 
             cur->acct_type++;
@@ -2262,7 +2294,7 @@ ngx_http_session_walk_account(ngx_http_session_zone_t *zone,
         cur->seq = 0;
     }
 
-    return acct;
+    return &acct->sessions;
 }
 
 
@@ -2274,6 +2306,11 @@ ngx_http_session_walk_next(ngx_http_session_zone_t *zone,
     ngx_http_session_account_t  *acct;
 
     cur->seq = 0;
+
+    if (cur->walk == NGX_HTTP_SESSION_WALK_ANONYMOUS) {
+        cur->done = 1;
+        return;
+    }
 
     if (cur->walk == NGX_HTTP_SESSION_WALK_ACCOUNT) {
         cur->acct_type++;
@@ -2299,9 +2336,9 @@ ngx_http_session_walk_next(ngx_http_session_zone_t *zone,
 
 
 /*
- * Where an account walk goes on: after the session it handed out last,
+ * Where a list walk goes on: after the session it handed out last,
  * found by its digest; if that one is gone meanwhile (or moved to
- * another account), after its seq, which takes a scan of the list.  The
+ * another list), after its seq, which takes a scan of the list.  The
  * scan counts against the batch's visits: when they run out, the digest
  * names the session it reached (its seq below the cursor's), the next
  * batch scans on from there, and NULL is returned with "budget" 0.
@@ -2309,23 +2346,23 @@ ngx_http_session_walk_next(ngx_http_session_zone_t *zone,
 
 static ngx_http_session_node_t *
 ngx_http_session_walk_resume(ngx_http_session_shctx_t *sh,
-    ngx_http_session_account_t *acct, ngx_http_session_cursor_t *cur,
+    ngx_http_session_list_t *list, ngx_http_session_cursor_t *cur,
     ngx_uint_t *budget)
 {
     ngx_rbtree_node_t        *node;
     ngx_http_session_node_t  *s;
 
     if (cur->seq == 0) {
-        return ngx_http_session_at(acct, acct->head);
+        return ngx_http_session_at(list, list->head);
     }
 
     s = ngx_http_session_find_node(sh, cur->digest);
 
     if (s == NULL
-        || ngx_http_session_acct(s) != acct
+        || ngx_http_session_list_of(sh, s) != list
         || s->seq > cur->seq)
     {
-        s = ngx_http_session_at(acct, acct->head);
+        s = ngx_http_session_at(list, list->head);
 
     } else if (s->seq == cur->seq) {
         return ngx_http_session_at(s, s->next);
@@ -2367,8 +2404,8 @@ ngx_http_session_read(ngx_http_session_zone_t *zone,
     ngx_uint_t                   visited, limit, budget;
     ngx_rbtree_node_t           *node;
     ngx_http_session_node_t     *s;
+    ngx_http_session_list_t     *list;
     ngx_http_session_shctx_t    *sh;
-    ngx_http_session_account_t  *acct;
 
     batch->nrecords = 0;
 
@@ -2412,20 +2449,23 @@ ngx_http_session_read(ngx_http_session_zone_t *zone,
         goto done;
     }
 
-    /* account walks: the accounts of a type, or one account id */
+    /*
+     * list walks: the accounts of a type, one account id in every type,
+     * or the sessions of a type without an account
+     */
 
     for ( ;; ) {
 
-        acct = ngx_http_session_walk_account(zone, cur);
+        list = ngx_http_session_walk_list(zone, cur);
 
-        if (acct == NULL) {
+        if (list == NULL) {
             cur->done = 1;
             goto done;
         }
 
         budget = limit - visited;
 
-        s = ngx_http_session_walk_resume(sh, acct, cur, &budget);
+        s = ngx_http_session_walk_resume(sh, list, cur, &budget);
 
         if (s == NULL && budget == 0) {
             goto done;

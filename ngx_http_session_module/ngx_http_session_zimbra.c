@@ -19,7 +19,8 @@
  * 1.2 (or 1.1) XML or in Zimbra's SOAP JSON, as SoapEngine and
  * DumpSessions answer it.  Types go out in Zimbra's order, each type's
  * named accounts first (WALK_TYPE), then its sessions without an
- * account (WALK_TREE), one batch per step, formatted outside the lock.
+ * account (WALK_ANONYMOUS), one batch per step, formatted outside the
+ * lock.
  */
 
 
@@ -471,14 +472,11 @@ ngx_http_session_zimbra_produce(ngx_http_request_t *r,
                     ngx_http_session_stream_str(st, "]");
                 }
 
-                /* a tree walk only where the counters say it finds any */
-
                 if (z->counts[z->type].anonymous) {
                     ngx_memzero(&st->cursor,
                                 sizeof(ngx_http_session_cursor_t));
-                    st->cursor.walk = NGX_HTTP_SESSION_WALK_TREE;
-                    st->cursor.type = z->type + 1;
-                    st->cursor.anonymous = 1;
+                    st->cursor.walk = NGX_HTTP_SESSION_WALK_ANONYMOUS;
+                    st->cursor.type = z->type;
 
                     z->phase = NGX_HTTP_SESSION_ZM_ANONYMOUS;
                     return NGX_OK;
