@@ -51,7 +51,7 @@ failed=0
 
 for n in "${names[@]}"; do
     dir=$out/$n
-    mkdir -p "$dir"
+    mkdir -p "$dir" "$fuzz/corpus-$n"
     log=$dir/fuzz.log
 
     dict=()
