@@ -44,11 +44,11 @@ echo "valgrind-check: $* under valgrind (full output: build/valgrind/prove.log)"
 
 # prove's own lines as they come, valgrind's reports and Test::Nginx's
 # block names only into the log
-status=0
+set +e
 prove -I. -r "$@" 2>&1 | tee "$log" \
-    | grep --line-buffered -vE '^==[0-9]+==|^t/.*\.t TEST [0-9]+: |^[{}]$|^   ' \
-    || true
+    | grep --line-buffered -vE '^==[0-9]+==|^t/.*\.t TEST [0-9]+: |^[{}]$|^   '
 status=${PIPESTATUS[0]}
+set -e
 
 echo
 report=0
