@@ -10,7 +10,7 @@
 # one with fuzz/bin/NAME FILE.  Each harness's corpus, fuzz/corpus-NAME/,
 # starts from fuzz/seeds.sh and keeps what the runs found.
 
-set -e
+set -e -o pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 fuzz=$root/fuzz
