@@ -31,7 +31,7 @@ case $mode in
         # Test::Nginx appends each block's name to log_path, so a report
         # file names its test (report-001-sanity-t2.PID); UBSan shares
         # ASan's report file, so UBSAN_OPTIONS must not set log_path
-        export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:log_path=$reports}
+        export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:exitcode=0:log_path=$reports}
         export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:suppressions=$root/util/ubsan.supp}
         rm -f "$reports"*
         status=0

@@ -74,7 +74,7 @@ for my $file (@ARGV) {
 }
 
 for my $r (@core_leaks) {
-    my ($top) = grep { !/interceptor|ngx_alloc|ngx_memalign|ngx_calloc/ }
+    my ($top) = grep { !/^(?:__interceptor_\w+|malloc|calloc|realloc|posix_memalign|ngx_alloc|ngx_calloc|ngx_memalign)$/ }
                 ($r->[1] =~ /^\s+#\d+ \S+ in (\S+)/mg);
     print "not counted: $r->[0], allocated in ", $top // '?', "\n";
 }
