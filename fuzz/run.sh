@@ -10,7 +10,7 @@
 # one with fuzz/bin/NAME FILE.  Each harness's corpus, fuzz/corpus-NAME/,
 # starts from fuzz/seeds.sh and keeps what the runs found.
 
-set -e -o pipefail
+set -e
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 fuzz=$root/fuzz
@@ -23,7 +23,7 @@ case $secs in
     ''|*[!0-9]*) echo "usage: fuzz/run.sh [SECONDS] [NAME ...]" >&2; exit 2 ;;
 esac
 
-"$root/util/build-asan.sh" | tail -1
+"$root/util/build-asan.sh"
 "$fuzz/build.sh" "$@"
 "$fuzz/seeds.sh" "$@"
 
