@@ -18,7 +18,7 @@ fuzz=$root/fuzz
 kinds=$root/build/fuzz/seeds
 
 rm -rf "$kinds"
-mkdir -p "$kinds"/{xml,json,args,text,vars}
+mkdir -p "$kinds"/{xml,json,args,text,vars,state}
 cd "$root"
 
 
@@ -54,7 +54,7 @@ perl -e '
 
     sub request {
         my ($req) = @_;
-        return if ref $req;
+        return if !defined $req || ref $req;
         my ($line, $body) = split /\n/, $req, 2;
         $line //= "";
         if ($line =~ m{^\S+\s+\S*?\?(\S*)}) {
@@ -102,7 +102,7 @@ perl -e '
 
                 } elsif ($name eq "more_headers") {
                     for my $v (@values) {
-                        next if ref $v;
+                        next if !defined $v || ref $v;
                         for my $h (split /\n/, $v) {
                             put("text", $1) if $h =~ /^[^:]+:\s*(.*)$/;
                         }
@@ -144,6 +144,14 @@ seed text zimbra-get 'GET\n1\ntrue'
 seed text zimbra-get-list 'GET\nmaybe'
 seed args status-list 'format=json&list=1&limit=2&type=imap&account=id-1&closed=0'
 seed args status-prom 'format=prometheus'
+seed text hornbill-query '?getSessionInfo\n0123456789ABCDEF0123456789abcdef\n<methodCall service="session" method="getSessionInfo"/>'
+seed text hornbill-python "b'<methodCall service=\"session\" method=\"getSessionInfo\"><params><sessionId>0123456789abcdef0123456789abcdef</sessionId></params></methodCall>'"
+seed state header 'ngx_http_session_state 1 zone=s key=00112233445566778899aabbccddeeff epoch=1700000000000 pid=123 saved=1700000000000'
+seed state session 's 0123456789abcdef0123456789abcdef soap id-1 user%40example.com 1700000000000 1700000001000 0 127.0.0.1 3 role=admin lang=en'
+seed state session6 's 00000000000000000000000000000000 imap - - 1 2 3 ::ffff:10.0.0.1 4294967295 a= %3D=%25\r'
+seed state closed 's ffffffffffffffffffffffffffffffff admin a%20b - 1700000000000 1700000000000 1700000000500 - 0'
+seed state end 'end 2'
+seed state comment '# sessions of zone s'
 seed vars two '\x04\x05role\x61dmin\x02\x00id'
 seed vars cut '\x08\xffshort'
 seed vars empty '\x00\x00\x00\x00'
@@ -180,4 +188,6 @@ want escape && harness escape text xml json args
 want vars && harness vars vars text
 want zimbra && harness zimbra xml json text
 want status && harness status args
+want hornbill && harness hornbill xml json text
+want state && harness state state
 true
