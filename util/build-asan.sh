@@ -11,7 +11,8 @@
 # The source is Debian's: the orig tarball of the nginx source package
 # (the upstream 1.22.1 release), fetched once into build/.  The configure
 # flags are Debian's (/usr/share/nginx/src/conf_flags), with paths moved
-# under build/asan so the server touches nothing of the system's nginx.
+# under build/asan so the server touches nothing of the system's nginx,
+# plus the static modules /usr/sbin/nginx -V shows and conf_flags omits.
 #
 # Every pool allocation is its own malloc (NGX_DEBUG_PALLOC), so ASan
 # sees an overrun of any buffer taken from a pool, not only of the pool.
@@ -36,8 +37,13 @@ sanitize="$sanitize -fno-omit-frame-pointer -fno-optimize-sibling-calls"
 cc_opt="-g -O1 $sanitize -DNGX_HAVE_NONALIGNED=0 -DNGX_DEBUG_PALLOC=1"
 cc_opt="$cc_opt -I/usr/include/libxml2"
 # nginx unloads its modules when a worker exits, before LeakSanitizer
-# looks: a module marked nodelete stays mapped, so leak stacks name it
-ld_opt="$sanitize -Wl,-z,nodelete"
+# looks: a module marked nodelete stays mapped, so leak stacks name it.
+# A dynamic module has its own ngx_modules[] and ngx_module_names[];
+# bound to the executable's arrays of the same names, its ASan global
+# descriptors would poison all but their first bytes, and the reload
+# that copies ngx_modules[] would be reported: -Bsymbolic binds them
+# to the module's own, as dlsym() does.
+ld_opt="$sanitize -Wl,-z,nodelete -Wl,-Bsymbolic"
 
 
 fetch_source() {
@@ -95,6 +101,17 @@ configure() {
             *)
                 flags+=("$f")
                 ;;
+        esac
+    done
+
+    # conf_flags is what a module needs to be compatible; Debian's nginx
+    # also has static modules it does not list (sub, addition, gunzip ...)
+    # that tests may use: those come from what /usr/sbin/nginx says
+    for f in $(/usr/sbin/nginx -V 2>&1 | sed -n 's/^configure arguments: //p' \
+               | tr ' ' '\n' | grep -E '^--with-[a-z0-9_]+$'); do
+        case " ${flags[*]} " in
+            *" $f "*) ;;
+            *) flags+=("$f") ;;
         esac
     done
 
