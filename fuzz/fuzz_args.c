@@ -207,7 +207,12 @@ ngx_fuzz_token(ngx_str_t *value)
 
     skip = 0;
 
-    if (value->len > 5 && strncasecmp((char *) value->data, "QSDK ", 5) == 0) {
+    /* the schemes clients put before a token, as the module documents */
+
+    if (value->len > 5
+        && (strncasecmp((char *) value->data, "QSDK ", 5) == 0
+            || strncasecmp((char *) value->data, "SAML ", 5) == 0))
+    {
         skip = 5;
 
     } else if (value->len > 7
