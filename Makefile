@@ -1,9 +1,16 @@
 # ngx_http_session_module: build, run and test on Debian 12.
 #
-#   make run     build the module and serve the demo on 127.0.0.1:8080
-#   make test    build the module and run the Test::Nginx suite
+#   make run            build the module and serve the demo on 127.0.0.1:8080
+#   make test           build the module and run the Test::Nginx suite
+#   make test-asan      the suite on nginx and the module built with ASan and
+#                       UBSan (build/asan); any report fails
+#   make test-valgrind  the suite under valgrind; errors and module leaks fail
+#   make fuzz           every libFuzzer harness, FUZZ_SECONDS (60) each
+#   make fuzz-ci        the same, 20 s each
 #
-# Both install what they need first (util/install-deps.sh).
+# TESTS="t/001-sanity.t ..." runs only some files (test, test-asan,
+# test-valgrind).  All install what they need first (util/install-deps.sh);
+# docs/memory-safety.md tells what each memory-safety target checks.
 
 SHELL       := /bin/bash
 ROOT        := $(CURDIR)
@@ -64,6 +71,10 @@ fuzz:
 	@util/install-deps.sh fuzz
 	@fuzz/run.sh $${FUZZ_SECONDS:-60}
 
+fuzz-ci:
+	@util/install-deps.sh fuzz
+	@fuzz/run.sh $${FUZZ_SECONDS:-20}
+
 bench: deps module
 	@util/install-deps.sh bench
 	@bench/run.sh $(MODULE)
@@ -76,4 +87,4 @@ lint:
 	@util/lint.sh
 
 clean:
-	rm -rf $(BUILD) t/servroot*
+	rm -rf $(BUILD) t/servroot* fuzz/bin fuzz/corpus-*

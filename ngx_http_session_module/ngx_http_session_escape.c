@@ -129,6 +129,8 @@ ngx_http_session_escape_xml_len(u_char *src, size_t size)
             len += sizeof("&quot;") - 1;
             break;
         case '\t':
+            len += sizeof("&#9;") - 1;
+            break;
         case '\n':
         case '\r':
             len += sizeof("&#10;") - 1;

@@ -953,7 +953,12 @@ ngx_http_session_get_account(ngx_http_session_zone_t *zone, ngx_uint_t type,
     a->sessions.tail = 0;
 
     ngx_memcpy(a->data, id->data, id->len);
-    ngx_memcpy(a->data + id->len, name->data, name->len);
+
+    /* an account without a name has no name data at all (NULL) */
+
+    if (name->len) {
+        ngx_memcpy(a->data + id->len, name->data, name->len);
+    }
 
     ngx_rbtree_insert(&zone->sh->account_tree, node);
 

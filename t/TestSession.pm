@@ -65,6 +65,16 @@ add_block_preprocessor(sub {
         $block->set_value("main_config", "load_module $module;\n$main");
     }
 
+    # a binary upgrade runs nginx again with only the variables "env"
+    # names: Test::Nginx keeps ASAN_OPTIONS, and make test-asan needs
+    # UBSan's suppressions of nginx core's reports as well
+    if (defined $ENV{UBSAN_OPTIONS}) {
+        $main = $block->main_config;
+        if ($main !~ /\benv UBSAN_OPTIONS;/) {
+            $block->set_value("main_config", "$main\nenv UBSAN_OPTIONS;\n");
+        }
+    }
+
     if (!defined $block->no_error_log && !defined $block->error_log
         && !defined $block->must_die)
     {

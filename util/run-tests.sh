@@ -27,16 +27,26 @@ case $mode in
     asan)
         export TEST_NGINX_BINARY=$root/build/asan/sbin/nginx
         export TEST_NGINX_SESSION_MODULE=$root/build/asan/modules/ngx_http_session_module.so
-        export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:log_path=$root/build/asan/report}
-        export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:log_path=$root/build/asan/report}
-        rm -f "$root"/build/asan/report*
+        reports=$root/build/asan/report
+        # Test::Nginx appends each block's name to log_path, so a report
+        # file names its test (report-001-sanity-t2.PID); UBSan shares
+        # ASan's report file, so UBSAN_OPTIONS must not set log_path
+        export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:exitcode=0:log_path=$reports}
+        export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:suppressions=$root/util/ubsan.supp}
+        rm -f "$reports"*
         status=0
         prove -I. -r "$@" || status=$?
-        if ls "$root"/build/asan/report* >/dev/null 2>&1; then
-            echo "sanitizer reports:"
-            cat "$root"/build/asan/report*
+        failed=0
+        if ls "$reports"* >/dev/null 2>&1; then
+            perl util/sanitizer-reports.pl "$reports"* || failed=1
+        fi
+        if [ $failed -eq 1 ]; then
+            echo "test-asan: FAIL: sanitizer reports (files: build/asan/report*)"
             exit 1
         fi
+        [ $status -eq 0 ] \
+            && echo "test-asan: PASS: no ASan/UBSan report, no leak in the module" \
+            || echo "test-asan: FAIL: tests failed (prove exit $status)"
         exit $status
         ;;
 esac
