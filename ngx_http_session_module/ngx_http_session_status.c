@@ -1480,7 +1480,8 @@ ngx_http_session_status_parse(ngx_pool_t *pool, ngx_str_t *args,
 
     q->limit = NGX_HTTP_SESSION_STATUS_LIMIT;
 
-    p = args->data;
+    /* no query string at all: its data may be NULL */
+    p = args->len ? args->data : (u_char *) "";
     last = p + args->len;
 
     while (p < last) {
