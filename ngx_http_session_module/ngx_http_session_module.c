@@ -275,6 +275,22 @@ ngx_http_session_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_ptr_value(conf->account_id, NULL, NULL);
     ngx_conf_merge_ptr_value(conf->account_name, NULL, NULL);
 
+    /*
+     * An endpoint's caller is looked up in the zone the location tracks:
+     * tracking another zone would make every caller a stranger to it.
+     */
+
+    if (conf->endpoint && conf->track && conf->track != conf->endpoint) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "a session endpoint serves session zone \"%V\" "
+                           "in a location that tracks session zone \"%V\": "
+                           "add \"session_track off;\" or track \"%V\"",
+                           &conf->endpoint->shm.name,
+                           &conf->track->shm.name,
+                           &conf->endpoint->shm.name);
+        return NGX_CONF_ERROR;
+    }
+
     return NGX_CONF_OK;
 }
 
