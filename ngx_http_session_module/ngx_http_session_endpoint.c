@@ -20,11 +20,10 @@
 /*
  * The caller of an endpoint, by the rule every endpoint follows: its
  * live session in the endpoint's zone ("caller" NULL when it has none)
- * and the admin rights session_admin gives it.  A location that tracks
- * another zone (a session_track inherited from the server, or the main
- * request's for a subrequest) looks the caller up in that zone, and
- * session_admin would read that zone's $session_* values: such a caller
- * is nobody here, and no admin.  NGX_ERROR: out of memory.
+ * and the admin rights session_admin gives it.  A caller looked up in
+ * another zone would be nobody here, and no admin; the configuration
+ * check in ngx_http_session_merge_loc_conf() keeps that from happening.
+ * NGX_ERROR: out of memory.
  */
 
 ngx_int_t
@@ -47,11 +46,9 @@ ngx_http_session_endpoint_caller(ngx_http_request_t *r, ngx_str_t *token,
     zone = slcf->endpoint->data;
 
     if (ctx->zone != zone) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "a location that tracks zone \"%V\" serves zone "
-                      "\"%V\": its callers are unknown to the endpoint; "
-                      "add \"session_track off;\" to the location",
-                      &ctx->zone->name, &zone->name);
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "session endpoint of zone \"%V\" found its caller "
+                      "in zone \"%V\"", &zone->name, &ctx->zone->name);
         return NGX_OK;
     }
 
