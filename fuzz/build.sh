@@ -35,6 +35,8 @@ mkdir -p "$obj"
 # is a crash here
 cflags=$(sed -n 's/^CFLAGS = *//p' "$tree/objs/Makefile")
 cflags=${cflags//-fsanitize=address,undefined/-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined}
+# the store's consistency check, ngx_http_session_check(), for fuzz/store
+cflags="$cflags -DNGX_HTTP_SESSION_CHECK=1"
 incs="-I $tree/src/core -I $tree/src/event -I $tree/src/event/modules"
 incs="$incs -I $tree/src/os/unix -I $tree/objs -I $tree/src/http"
 incs="$incs -I $tree/src/http/modules -I $tree/src/http/v2"

@@ -293,12 +293,20 @@ typedef struct {
     /* the resume point: the last record handed out */
     unsigned                     started:1;
     unsigned                     done:1;
+    unsigned                     newest_set:1;
     u_char                       digest[NGX_HTTP_SESSION_DIGEST_LEN];
     ngx_uint_t                   acct_type;
     ngx_rbtree_key_t             acct_key;
     u_char                       acct_id[NGX_HTTP_SESSION_ID_MAX];
     size_t                       acct_id_len;
     uint64_t                     seq;
+
+    /*
+     * List walks: the zone's seq when the walk began.  A session joins a
+     * list with a new seq, so one that moves to another account during
+     * the walk is not handed out a second time under its new account.
+     */
+    uint64_t                     newest;
 } ngx_http_session_cursor_t;
 
 
@@ -576,6 +584,10 @@ ngx_int_t ngx_http_session_type_index(ngx_http_session_zone_t *zone,
     ngx_str_t *name);
 void ngx_http_session_record_import(ngx_http_session_record_t *rec,
     ngx_http_session_type_t *type, ngx_http_session_import_t *im);
+
+#if (NGX_HTTP_SESSION_CHECK)
+const char *ngx_http_session_check(ngx_http_session_zone_t *zone);
+#endif
 
 /* ngx_http_session_util.c */
 void ngx_http_session_digest(ngx_http_session_zone_t *zone, u_char *token,
