@@ -251,6 +251,7 @@ typedef struct {
     unsigned                     created:1;
     unsigned                     applied:1;
     unsigned                     ended:1;
+    unsigned                     snapshot:1;  /* the fields below are set */
 
     u_char                       type;
     int64_t                      created_at;
@@ -621,6 +622,7 @@ u_char *ngx_http_session_escape_json(u_char *dst, u_char *src, size_t size);
 ngx_int_t ngx_http_session_track_init(ngx_conf_t *cf);
 ngx_http_session_ctx_t *ngx_http_session_get_ctx(ngx_http_request_t *r);
 ngx_http_session_ctx_t *ngx_http_session_find(ngx_http_request_t *r);
+ngx_http_session_ctx_t *ngx_http_session_find_snapshot(ngx_http_request_t *r);
 ngx_http_session_ctx_t *ngx_http_session_authenticate(ngx_http_request_t *r,
     ngx_str_t *token);
 

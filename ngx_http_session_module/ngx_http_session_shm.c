@@ -1684,7 +1684,13 @@ ngx_http_session_update(ngx_http_session_zone_t *zone,
         }
     }
 
-    ngx_http_session_snapshot(s, ctx);
+    /*
+     * No snapshot here: most requests use none, and copying the account
+     * and variables would cost every tracked request two cache misses.
+     * The variables that need one take it then.
+     */
+
+    ctx->snapshot = 0;
 
 done:
 
@@ -1842,6 +1848,7 @@ ngx_http_session_snapshot(ngx_http_session_node_t *s,
     uint16_t                     len;
     ngx_http_session_account_t  *acct;
 
+    ctx->snapshot = 1;
     ctx->type = s->type;
     ctx->created_at = s->created;
     ctx->last = s->last;

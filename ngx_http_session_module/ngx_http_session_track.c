@@ -374,6 +374,34 @@ ngx_http_session_find(ngx_http_request_t *r)
 
 
 /*
+ * The request's session with its account, name and variables copied: a
+ * variable that shows them takes the copy the first time it is needed,
+ * one more short lock hold for the requests that use such variables.
+ */
+
+ngx_http_session_ctx_t *
+ngx_http_session_find_snapshot(ngx_http_request_t *r)
+{
+    ngx_http_session_ctx_t  *ctx;
+
+    ctx = ngx_http_session_find(r);
+
+    if (ctx == NULL || !ctx->live || ctx->snapshot) {
+        return ctx;
+    }
+
+    if (ngx_http_session_lookup(ctx->zone, ctx->digest, 0, NULL, 0, ctx)
+        != NGX_OK)
+    {
+        /* gone since: expired, or logged out by another request */
+        ctx->live = 0;
+    }
+
+    return ctx;
+}
+
+
+/*
  * A request's session, looked up at most once: by the first variable
  * that needs it, by the header filter, or by an endpoint.
  */
@@ -510,10 +538,14 @@ ngx_http_session_get_ctx(ngx_http_request_t *r)
             return NULL;
         }
 
-        ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_session_ctx_t));
+        /* the snapshot's buffers, at the end, need no zeroing */
+
+        ctx = ngx_palloc(r->pool, sizeof(ngx_http_session_ctx_t));
         if (ctx == NULL) {
             return NULL;
         }
+
+        ngx_memzero(ctx, offsetof(ngx_http_session_ctx_t, id));
 
         cln->handler = ngx_http_session_cleanup;
         cln->data = ctx;

@@ -11,6 +11,8 @@
 #include "ngx_http_session_module.h"
 
 
+static ngx_http_session_ctx_t *ngx_http_session_live(ngx_http_request_t *r,
+    ngx_uint_t snapshot);
 static ngx_int_t ngx_http_session_variable_id(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_session_variable_new(ngx_http_request_t *r,
@@ -87,11 +89,12 @@ ngx_http_session_add_variables(ngx_conf_t *cf)
 
 
 static ngx_http_session_ctx_t *
-ngx_http_session_live(ngx_http_request_t *r)
+ngx_http_session_live(ngx_http_request_t *r, ngx_uint_t snapshot)
 {
     ngx_http_session_ctx_t  *ctx;
 
-    ctx = ngx_http_session_find(r);
+    ctx = snapshot ? ngx_http_session_find_snapshot(r)
+                   : ngx_http_session_find(r);
 
     if (ctx == NULL || !ctx->live) {
         return NULL;
@@ -108,7 +111,7 @@ ngx_http_session_variable_id(ngx_http_request_t *r,
     u_char                  *p;
     ngx_http_session_ctx_t  *ctx;
 
-    ctx = ngx_http_session_live(r);
+    ctx = ngx_http_session_live(r, 0);
 
     if (ctx == NULL) {
         v->not_found = 1;
@@ -132,7 +135,7 @@ ngx_http_session_variable_new(ngx_http_request_t *r,
 {
     ngx_http_session_ctx_t  *ctx;
 
-    ctx = ngx_http_session_live(r);
+    ctx = ngx_http_session_live(r, 0);
 
     if (ctx && ctx->created) {
         return ngx_http_session_variable_set(r, v, (u_char *) "1", 1);
@@ -149,7 +152,7 @@ ngx_http_session_variable_type(ngx_http_request_t *r,
     ngx_http_session_ctx_t   *ctx;
     ngx_http_session_type_t  *t;
 
-    ctx = ngx_http_session_live(r);
+    ctx = ngx_http_session_live(r, 1);
 
     if (ctx == NULL) {
         v->not_found = 1;
@@ -172,7 +175,7 @@ ngx_http_session_variable_account(ngx_http_request_t *r,
 {
     ngx_http_session_ctx_t  *ctx;
 
-    ctx = ngx_http_session_live(r);
+    ctx = ngx_http_session_live(r, 1);
 
     if (ctx == NULL || ctx->id_len == 0) {
         v->not_found = 1;
@@ -200,7 +203,7 @@ ngx_http_session_variable_created(ngx_http_request_t *r,
     u_char                  *p;
     ngx_http_session_ctx_t  *ctx;
 
-    ctx = ngx_http_session_live(r);
+    ctx = ngx_http_session_live(r, 1);
 
     if (ctx == NULL) {
         v->not_found = 1;
@@ -228,7 +231,7 @@ ngx_http_session_variable_var(ngx_http_request_t *r,
     ngx_str_t                name, value;
     ngx_http_session_ctx_t  *ctx;
 
-    ctx = ngx_http_session_live(r);
+    ctx = ngx_http_session_live(r, 1);
 
     if (ctx == NULL) {
         v->not_found = 1;
