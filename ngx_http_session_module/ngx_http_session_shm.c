@@ -121,7 +121,7 @@ static ngx_int_t ngx_http_session_copy_record(ngx_http_session_node_t *s,
 static ngx_http_session_list_t *ngx_http_session_walk_list(
     ngx_http_session_zone_t *zone, ngx_http_session_cursor_t *cur);
 static void ngx_http_session_walk_next(ngx_http_session_zone_t *zone,
-    ngx_http_session_cursor_t *cur);
+    ngx_http_session_cursor_t *cur, ngx_http_session_list_t *list);
 static ngx_http_session_node_t *ngx_http_session_walk_resume(
     ngx_http_session_shctx_t *sh, ngx_http_session_list_t *list,
     ngx_http_session_cursor_t *cur, ngx_uint_t *budget);
@@ -2310,9 +2310,11 @@ ngx_http_session_walk_list(ngx_http_session_zone_t *zone,
 }
 
 
+/* the walk's next list; "list" is the one just walked, in this hold */
+
 static void
 ngx_http_session_walk_next(ngx_http_session_zone_t *zone,
-    ngx_http_session_cursor_t *cur)
+    ngx_http_session_cursor_t *cur, ngx_http_session_list_t *list)
 {
     ngx_rbtree_node_t           *node;
     ngx_http_session_account_t  *acct;
@@ -2329,8 +2331,15 @@ ngx_http_session_walk_next(ngx_http_session_zone_t *zone,
         return;
     }
 
-    node = ngx_http_session_account_after(zone->sh, cur->acct_key,
-                                          cur->acct_id, cur->acct_id_len, 0);
+    /* the account is still there: its successor without a descent */
+
+    acct = (ngx_http_session_account_t *)
+               ((u_char *) list - offsetof(ngx_http_session_account_t,
+                                           sessions));
+
+    node = ngx_rbtree_next(&zone->sh->account_tree,
+                           ngx_http_session_acnode(acct));
+
     if (node == NULL
         || node->key > (ngx_http_session_type_key(cur->type)
                         | NGX_HTTP_SESSION_TYPE_KEYS))
@@ -2514,7 +2523,7 @@ ngx_http_session_read(ngx_http_session_zone_t *zone,
                        NGX_HTTP_SESSION_REST_SIZE);
         }
 
-        ngx_http_session_walk_next(zone, cur);
+        ngx_http_session_walk_next(zone, cur, list);
 
         if (cur->done) {
             goto done;
