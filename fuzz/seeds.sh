@@ -144,6 +144,7 @@ seed text zimbra-get 'GET\n1\ntrue'
 seed text zimbra-get-list 'GET\nmaybe'
 seed args status-list 'format=json&list=1&limit=2&type=imap&account=id-1&closed=0'
 seed args status-prom 'format=prometheus'
+seed args broadcast 'addr=255.255.255.255&sid=::255.255.255.255'
 seed text hornbill-query '?getSessionInfo\n0123456789ABCDEF0123456789abcdef\n<methodCall service="session" method="getSessionInfo"/>'
 seed text hornbill-python "b'<methodCall service=\"session\" method=\"getSessionInfo\"><params><sessionId>0123456789abcdef0123456789abcdef</sessionId></params></methodCall>'"
 seed state header 'ngx_http_session_state 1 zone=s key=00112233445566778899aabbccddeeff epoch=1700000000000 pid=123 saved=1700000000000'

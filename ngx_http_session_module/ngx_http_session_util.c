@@ -209,6 +209,7 @@ ngx_http_session_addr_text(u_char *p, u_char *addr, size_t len)
 ngx_int_t
 ngx_http_session_addr_parse(ngx_str_t *text, u_char *addr, size_t *len)
 {
+    u_char     buf[NGX_SOCKADDR_STRLEN + 1];
     in_addr_t  inaddr;
 
     if (text->len == 0) {
@@ -226,6 +227,33 @@ ngx_http_session_addr_parse(ngx_str_t *text, u_char *addr, size_t *len)
 
 #if (NGX_HAVE_INET6)
     if (ngx_inet6_addr(text->data, text->len, addr) == NGX_OK) {
+        *len = 16;
+        return NGX_OK;
+    }
+#endif
+
+    /*
+     * 255.255.255.255 is INADDR_NONE to ngx_inet_addr(), so neither it
+     * nor an IPv6 address that ends with it ("::255.255.255.255", as
+     * ngx_sock_ntop() writes ::ffff:ffff) parses above: inet_pton() tells
+     * them apart
+     */
+
+    if (text->len >= sizeof(buf)
+        || ngx_strlchr(text->data, text->data + text->len, '\0') != NULL)
+    {
+        return NGX_ERROR;
+    }
+
+    *ngx_cpymem(buf, text->data, text->len) = '\0';
+
+    if (inet_pton(AF_INET, (char *) buf, addr) == 1) {
+        *len = 4;
+        return NGX_OK;
+    }
+
+#if (NGX_HAVE_INET6)
+    if (inet_pton(AF_INET6, (char *) buf, addr) == 1) {
         *len = 16;
         return NGX_OK;
     }

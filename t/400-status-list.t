@@ -270,16 +270,22 @@ is(scalar @$imap, 5, "5 imap sessions");
 
 
 === TEST 8: addr=: exact client address, IPv4 and IPv6; bad address 400
+255.255.255.255 is an address, though ngx_inet_addr() takes it for none
 --- http_config
     session_zone zone=sl8:1m;
 --- request eval
 ["GET /status?list=1&addr=bogus", "GET /status?list=1&addr=192.0.2.300",
- "GET /status?list=1&addr=192.0.2.10"]
+ "GET /status?list=1&addr=192.0.2.10",
+ "GET /status?list=1&addr=255.255.255.255",
+ "GET /status?list=1&addr=::255.255.255.255",
+ "GET /status?list=1&addr=1.2.3.4%00"]
 --- error_code eval
-[400, 400, 200]
+[400, 400, 200, 200, 200, 400]
 --- json eval
 ['$_->{error}{message} eq "addr must be an IPv4 or IPv6 address"',
- '$_->{error}{status} == 400', '$_->{count} == 0']
+ '$_->{error}{status} == 400', '$_->{count} == 0', '$_->{count} == 0',
+ '$_->{count} == 0',
+ '$_->{error}{message} eq "addr must be an IPv4 or IPv6 address"']
 --- pages
 login("a$_", ip => "192.0.2.10") for 1 .. 5;
 login("b1", ip => "192.0.2.11");
