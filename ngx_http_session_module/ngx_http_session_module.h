@@ -14,7 +14,7 @@
 
 
 /* bump whenever the layout of anything kept in the zone changes */
-#define NGX_HTTP_SESSION_FORMAT          3
+#define NGX_HTTP_SESSION_FORMAT          4
 
 #define NGX_HTTP_SESSION_DIGEST_LEN      16
 #define NGX_HTTP_SESSION_SID_LEN         32
@@ -135,6 +135,17 @@ typedef struct {
 
     ngx_rbtree_t                 session_tree;
     ngx_rbtree_node_t            session_sentinel;
+
+    /*
+     * The sessions again, by digest, in an open-addressing table (linear
+     * probing): a lookup reads a slot or two and the session, where the
+     * tree's descent misses the cache at every level.  Entries are the
+     * sessions' offsets from this record in 8-byte units, 0 for none; the
+     * table has half again as many slots as the zone has 128-byte slots,
+     * so it is never full.
+     */
+    int32_t                     *index;
+    ngx_uint_t                   index_size;
     ngx_rbtree_t                 account_tree;
     ngx_rbtree_node_t            account_sentinel;
 

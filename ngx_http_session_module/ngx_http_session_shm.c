@@ -75,6 +75,10 @@ static ngx_int_t ngx_http_session_copy_old(ngx_http_session_zone_t *zone);
 static void ngx_http_session_sweep_handler(ngx_event_t *ev);
 static ngx_http_session_node_t *ngx_http_session_find_node(
     ngx_http_session_shctx_t *sh, u_char *digest);
+static void ngx_http_session_index_insert(ngx_http_session_shctx_t *sh,
+    ngx_http_session_node_t *s);
+static void ngx_http_session_index_delete(ngx_http_session_shctx_t *sh,
+    ngx_http_session_node_t *s);
 static ngx_rbtree_node_t *ngx_http_session_node_after(
     ngx_http_session_shctx_t *sh, u_char *digest, ngx_uint_t started);
 static ngx_http_session_account_t *ngx_http_session_find_account(
@@ -202,6 +206,21 @@ ngx_http_session_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 
     ngx_rbtree_init(&sh->session_tree, &sh->session_sentinel,
                     ngx_http_session_rbtree_insert);
+
+    sh->index_size = shm_zone->shm.size / 128 + shm_zone->shm.size / 256 + 1;
+
+#if (NGX_HTTP_SESSION_CHECK)
+    /* for the store fuzzer: a crowded index */
+    sh->index_size = shm_zone->shm.size / 128 + 1;
+#endif
+
+    sh->index = ngx_slab_calloc(shpool, sh->index_size * sizeof(int32_t));
+    if (sh->index == NULL) {
+        ngx_log_error(NGX_LOG_EMERG, shm_zone->shm.log, 0,
+                      "session zone \"%V\": no room for its index of "
+                      "%ui slots", &zone->name, sh->index_size);
+        return NGX_ERROR;
+    }
     ngx_rbtree_init(&sh->account_tree, &sh->account_sentinel,
                     ngx_http_session_account_insert);
     ngx_queue_init(&sh->lru);
@@ -731,44 +750,113 @@ ngx_http_session_digest_key(u_char *digest)
 }
 
 
+/* the home slot of a digest: its key scaled to the table, no division */
+
+#if !(NGX_HTTP_SESSION_CHECK)
+
+#define ngx_http_session_home(sh, key)                                       \
+    ((ngx_uint_t) (((uint64_t) (uint32_t) (key) * (sh)->index_size) >> 32))
+
+#else
+
+/* for the store fuzzer: 8 home slots across the table's end, long runs */
+
+#define ngx_http_session_home(sh, key)                                       \
+    (((ngx_uint_t) ((uint32_t) (key) % 8) + (sh)->index_size - 4)            \
+     % (sh)->index_size)
+
+#endif
+
+
 static ngx_http_session_node_t *
 ngx_http_session_find_node(ngx_http_session_shctx_t *sh, u_char *digest)
 {
-    ngx_int_t                 rc;
+    ngx_uint_t                i;
     ngx_rbtree_key_t          key;
-    ngx_rbtree_node_t        *node, *sentinel;
+    ngx_rbtree_node_t        *node;
     ngx_http_session_node_t  *s;
 
     key = ngx_http_session_digest_key(digest);
 
-    node = sh->session_tree.root;
-    sentinel = sh->session_tree.sentinel;
+    for (i = ngx_http_session_home(sh, key);
+         sh->index[i];
+         i = (i + 1 == sh->index_size) ? 0 : i + 1)
+    {
+        s = ngx_http_session_at(sh, sh->index[i]);
+        node = ngx_http_session_rbnode(s);
 
-    while (node != sentinel) {
-
-        if (key < node->key) {
-            node = node->left;
-            continue;
-        }
-
-        if (key > node->key) {
-            node = node->right;
-            continue;
-        }
-
-        s = ngx_http_session_node(node);
-
-        rc = ngx_memcmp(digest + NGX_HTTP_SESSION_KEY_SIZE, s->digest,
-                        NGX_HTTP_SESSION_REST_SIZE);
-
-        if (rc == 0) {
+        if (node->key == key
+            && ngx_memcmp(digest + NGX_HTTP_SESSION_KEY_SIZE, s->digest,
+                          NGX_HTTP_SESSION_REST_SIZE) == 0)
+        {
             return s;
         }
-
-        node = (rc < 0) ? node->left : node->right;
     }
 
     return NULL;
+}
+
+
+static void
+ngx_http_session_index_insert(ngx_http_session_shctx_t *sh,
+    ngx_http_session_node_t *s)
+{
+    ngx_uint_t  i;
+
+    for (i = ngx_http_session_home(sh, ngx_http_session_rbnode(s)->key);
+         sh->index[i];
+         i = (i + 1 == sh->index_size) ? 0 : i + 1)
+    {
+        /* void */
+    }
+
+    sh->index[i] = ngx_http_session_offset(sh, s);
+}
+
+
+/*
+ * Deletion without tombstones: each later entry of the run moves back
+ * into the hole unless its home slot lies after the hole (cyclically),
+ * so every entry stays reachable from its home slot.
+ */
+
+static void
+ngx_http_session_index_delete(ngx_http_session_shctx_t *sh,
+    ngx_http_session_node_t *s)
+{
+    int32_t     off;
+    ngx_uint_t  i, j, home;
+
+    off = ngx_http_session_offset(sh, s);
+
+    for (i = ngx_http_session_home(sh, ngx_http_session_rbnode(s)->key);
+         sh->index[i] != off;
+         i = (i + 1 == sh->index_size) ? 0 : i + 1)
+    {
+        /* void */
+    }
+
+    for (j = i; /* void */ ; /* void */ ) {
+
+        j = (j + 1 == sh->index_size) ? 0 : j + 1;
+
+        if (sh->index[j] == 0) {
+            break;
+        }
+
+        home = ngx_http_session_home(sh,
+                   ngx_http_session_rbnode((ngx_http_session_node_t *)
+                       ngx_http_session_at(sh, sh->index[j]))->key);
+
+        if ((i <= j) ? (i < home && home <= j) : (i < home || home <= j)) {
+            continue;
+        }
+
+        sh->index[i] = sh->index[j];
+        i = j;
+    }
+
+    sh->index[i] = 0;
 }
 
 
@@ -1243,6 +1331,7 @@ ngx_http_session_delete(ngx_http_session_zone_t *zone,
 
     ngx_queue_remove(&s->queue);
     ngx_rbtree_delete(&sh->session_tree, ngx_http_session_rbnode(s));
+    ngx_http_session_index_delete(sh, s);
 
     if (s->flags & NGX_HTTP_SESSION_ENDED) {
         sh->types[s->type].closed--;
@@ -1417,6 +1506,7 @@ ngx_http_session_insert(ngx_http_session_zone_t *zone, u_char *digest,
     ngx_http_session_attach(zone, acct, s);
 
     ngx_rbtree_insert(&sh->session_tree, node);
+    ngx_http_session_index_insert(sh, s);
     ngx_queue_insert_head(&sh->lru, &s->queue);
 
     sh->types[type].sessions++;
@@ -2715,6 +2805,18 @@ ngx_http_session_check(ngx_http_session_zone_t *zone)
 
     ngx_http_session_check_that(
         total == sh->sessions + sh->closed_sessions);
+
+    /* the index: one entry a session, each at its home slot's run */
+
+    n = 0;
+
+    for (t = 0; t < sh->index_size; t++) {
+        if (sh->index[t]) {
+            n++;
+        }
+    }
+
+    ngx_http_session_check_that(n == total);
 
     n = 0;
 

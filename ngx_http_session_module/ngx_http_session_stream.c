@@ -29,10 +29,12 @@
 /*
  * A listing is background work: while other requests take the zone lock
  * (tracked traffic), it pauses after each batch this many times as long
- * as the batch took, so it uses at most a thirteenth of its worker.  With
- * nobody else about, it runs at full speed.
+ * as the batch took, so it uses at most a 25th of its worker: the batches
+ * also take the caches from the traffic, and make it pay about three times
+ * their own time (make bench).  With nobody else about, it runs at full
+ * speed.
  */
-#define NGX_HTTP_SESSION_STREAM_YIELD  12
+#define NGX_HTTP_SESSION_STREAM_YIELD  24
 
 
 static void ngx_http_session_stream_handler(ngx_http_request_t *r);
