@@ -15,8 +15,12 @@
 # docs/benchmarks.md and docs/benchmarks.png from them.
 #
 # Usage: bench/run.sh MODULE.so
-# Knobs: BENCH_SIZES ("100000 1000000"), BENCH_ROUNDS (5),
-#        BENCH_DURATION (10 s), BENCH_CONNECTIONS (64), BENCH_THREADS (1),
+# Knobs: BENCH_SIZES ("100000 1000000"), BENCH_ROUNDS (5: dumps),
+#        BENCH_CONNECTIONS (64), BENCH_THREADS (1),
+#        BENCH_OVERHEAD_ROUNDS (10), BENCH_OVERHEAD_DURATION (5 s): many
+#        short pairs, as the machine's speed drifts over tens of seconds,
+#        BENCH_UNDER_ROUNDS (7), BENCH_UNDER_DURATION (15 s): traffic
+#        alone and under dumps, long enough for a dump of 1M under load,
 #        BENCH_VARS (0; 1 gives every session two variables),
 #        BENCH_OVERHEAD_SIZES (sizes the overhead runs at: "100000").
 
@@ -30,7 +34,10 @@ nginx=${NGINX_BIN:-/usr/sbin/nginx}
 sizes=${BENCH_SIZES:-"100000 1000000"}
 overhead_sizes=${BENCH_OVERHEAD_SIZES:-"100000"}
 rounds=${BENCH_ROUNDS:-5}
-duration=${BENCH_DURATION:-10}
+overhead_rounds=${BENCH_OVERHEAD_ROUNDS:-10}
+overhead_duration=${BENCH_OVERHEAD_DURATION:-5}
+under_rounds=${BENCH_UNDER_ROUNDS:-7}
+under_duration=${BENCH_UNDER_DURATION:-15}
 conns=${BENCH_CONNECTIONS:-64}
 threads=${BENCH_THREADS:-1}
 with_vars=${BENCH_VARS:-0}
@@ -88,10 +95,10 @@ status() {
 
 # one wrk run of tracked-style traffic; prints its BENCH json
 traffic() {
-    local url=$1 path=$2 live=$3
+    local url=$1 path=$2 live=$3 secs=$4
 
     BENCH_LIVE=$live BENCH_PATH=$path \
-        wrk -t"$threads" -c"$conns" -d"${duration}s" --latency \
+        wrk -t"$threads" -c"$conns" -d"${secs}s" --latency \
             -s "$root/bench/traffic.lua" "$url" \
         | sed -n 's/^BENCH //p'
 }
@@ -131,7 +138,7 @@ fill() {
 overhead() {
     local n=$1 r path first second json
 
-    for r in $(seq "$rounds"); do
+    for r in $(seq "$overhead_rounds"); do
         for path in / /proxied; do
             # ABBA: neither server always goes first
             if [ $((r % 2)) = 1 ]; then
@@ -142,7 +149,7 @@ overhead() {
 
             for server in $first $second; do
                 if [ $server = tracked ]; then url=$tracked; else url=$untracked; fi
-                json=$(traffic "$url" "$path" "$n")
+                json=$(traffic "$url" "$path" "$n" "$overhead_duration")
                 record "{\"kind\":\"overhead\",\"n\":$n,\"round\":$r,\"path\":\"$path\",\"server\":\"$server\",\"wrk\":$json}"
                 log "overhead n=$n round $r $path $server: $json"
             done
@@ -192,42 +199,78 @@ dumps() {
     done
 }
 
+# The XML dump again, with both workers on the first CPU and the client on
+# the second: a worker is not preempted by the client nor by the other
+# worker while it holds the lock, so what remains of the long holds is
+# the module's own.
+pinned_dumps() {
+    local n=$1 r before after out pid
+
+    [ "$(nproc)" -ge 2 ] || return 0
+
+    for pid in $(pgrep -P "$(cat "$prefix/nginx.pid")"); do
+        taskset -p -c 0 "$pid" >/dev/null
+    done
+
+    for r in $(seq "$rounds"); do
+        before=$(status)
+        out=$(taskset -c 1 curl -sS -o /dev/null -H "Accept: application/xml" \
+              -w '{"seconds":%{time_total},"bytes":%{size_download},"http":%{http_code}}' \
+              "$(dump_url zimbra-xml)")
+        after=$(status)
+        record "{\"kind\":\"dump\",\"n\":$n,\"form\":\"zimbra-xml-pinned\",\"round\":$r,\"result\":$out,\"before\":$before,\"after\":$after}"
+        log "dump n=$n zimbra-xml, workers on CPU 0, client on CPU 1, round $r: $out"
+    done
+
+    for pid in $(pgrep -P "$(cat "$prefix/nginx.pid")"); do
+        taskset -p -c 0-$(( $(nproc) - 1 )) "$pid" >/dev/null
+    done
+}
+
+
 # tracked traffic alone, and with dumps back to back, alternated
 under_dumps() {
     local n=$1 r mode json loop before after count times
 
-    for r in $(seq "$rounds"); do
+    for r in $(seq "$under_rounds"); do
         if [ $((r % 2)) = 1 ]; then set -- quiet dumping; else set -- dumping quiet; fi
 
         for mode in "$@"; do
             before=$(status)
             count=0
             times=
+            read=
 
             if [ $mode = dumping ]; then
-                # in a process group of its own, to be stopped whole
+                # in a process group of its own, to be stopped whole; the
+                # dump still running at the end stops there by itself and
+                # tells how far it got ("seconds bytes curl-exit-code")
                 setsid bash -c '
-                    end=$(( $(date +%s) + $1 + 1 ))
-                    while [ "$(date +%s)" -lt $end ]; do
-                        curl -s -o /dev/null -w "%{time_total}\n" "$2"
-                    done' bench "$duration" "$api/dump?listSessions=1" \
+                    end=$(( $(date +%s) + $1 ))
+                    while left=$(( end - $(date +%s) )); [ $left -gt 0 ]; do
+                        curl -s -o /dev/null --max-time $left \
+                             -w "%{time_total} %{size_download} %{exitcode}\n" \
+                             "$2" || true
+                    done' bench "$under_duration" "$api/dump?listSessions=1" \
                     > "$prefix/dumps.times" &
                 loop=$!
             fi
 
-            json=$(traffic "$tracked" / "$n")
+            json=$(traffic "$tracked" / "$n" "$under_duration")
 
             if [ $mode = dumping ]; then
-                # the dump in flight too, or it would run into the next run
-                kill -TERM -- -$loop 2>/dev/null || true
                 wait $loop 2>/dev/null || true
-                # the dump cut short by the end of the run is not counted
-                count=$(wc -l < "$prefix/dumps.times")
-                times=$(head -n "$count" "$prefix/dumps.times" | paste -sd, -)
+                kill -TERM -- -$loop 2>/dev/null || true
+                # whole dumps: their times; all of them: seconds and bytes
+                count=$(awk '$3 == 0' "$prefix/dumps.times" | wc -l)
+                times=$(awk '$3 == 0 { print $1 }' "$prefix/dumps.times" \
+                        | paste -sd, -)
+                read=$(awk '{ print "[" $1 "," $2 "]" }' "$prefix/dumps.times" \
+                       | paste -sd, -)
             fi
 
             after=$(status)
-            record "{\"kind\":\"under_dumps\",\"n\":$n,\"round\":$r,\"mode\":\"$mode\",\"dumps\":$count,\"dump_seconds\":[$times],\"wrk\":$json,\"before\":$before,\"after\":$after}"
+            record "{\"kind\":\"under_dumps\",\"n\":$n,\"round\":$r,\"mode\":\"$mode\",\"dumps\":$count,\"dump_seconds\":[$times],\"dump_read\":[$read],\"wrk\":$json,\"before\":$before,\"after\":$after}"
             log "traffic n=$n round $r $mode (dumps: $count): $json"
         done
     done
@@ -249,14 +292,23 @@ mkdir -p "$prefix"
 trap stop_nginx EXIT
 
 cmd="make bench"
-for v in BENCH_SIZES BENCH_OVERHEAD_SIZES BENCH_ROUNDS BENCH_DURATION \
+for v in BENCH_SIZES BENCH_OVERHEAD_SIZES BENCH_ROUNDS \
+         BENCH_OVERHEAD_ROUNDS BENCH_OVERHEAD_DURATION BENCH_UNDER_ROUNDS \
+         BENCH_UNDER_DURATION \
          BENCH_CONNECTIONS BENCH_THREADS BENCH_VARS
 do
     eval "val=\${$v:-}"
     [ -z "$val" ] || cmd="$v=\"$val\" $cmd"
 done
 
-record "{\"kind\":\"run\",\"command\":\"$(echo "$cmd" | sed 's/"/\\"/g')\",\"machine\":$(machine),\"rounds\":$rounds,\"duration\":$duration,\"connections\":$conns,\"threads\":$threads,\"vars\":$with_vars,\"per_account\":$per_account}"
+# the CPU's time by state (user nice system idle iowait irq softirq
+# steal), to tell how much the hypervisor took
+cpu_ticks() {
+    awk '/^cpu / { printf "[%s,%s,%s,%s,%s,%s,%s,%s]", $2, $3, $4, $5, $6, $7, $8, $9 }' /proc/stat
+}
+
+record "{\"kind\":\"cpu\",\"at\":\"start\",\"ticks\":$(cpu_ticks)}"
+record "{\"kind\":\"run\",\"command\":\"$(echo "$cmd" | sed 's/"/\\"/g')\",\"machine\":$(machine),\"rounds\":$rounds,\"overhead_rounds\":$overhead_rounds,\"overhead_duration\":$overhead_duration,\"under_rounds\":$under_rounds,\"under_duration\":$under_duration,\"connections\":$conns,\"threads\":$threads,\"vars\":$with_vars,\"per_account\":$per_account}"
 
 for n in $sizes; do
     # about 3x what a session needs, and room for the accounts
@@ -273,11 +325,14 @@ for n in $sizes; do
     done
 
     dumps "$n"
+    pinned_dumps "$n"
     under_dumps "$n"
 done
 
 stop_nginx
 trap - EXIT
+
+record "{\"kind\":\"cpu\",\"at\":\"end\",\"ticks\":$(cpu_ticks)}"
 
 python3 "$root/bench/report.py" "$results" "$root/docs"
 log "wrote docs/benchmarks.md and docs/benchmarks.png"
