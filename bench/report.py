@@ -35,6 +35,14 @@ def longest(delta):
     return last or "none"
 
 
+def paired(runs, side, other, field):
+    """Each round's ratio of one side's wrk figure to the other's, the
+    two runs side by side in time, as ABBA pairs them."""
+    by = {(r["round"], r[side[0]]): r["wrk"][field] for r in runs}
+    return [by[(k, side[1])] / by[(k, other)]
+            for k, s in sorted(by) if s == side[1] and (k, other) in by]
+
+
 def fmt_n(n):
     return f"{n // 1000}k" if n < 1000000 else f"{n // 1000000}M"
 
@@ -126,14 +134,13 @@ def main():
         w("| ---: | --- | ---: | ---: | ---: | ---: | ---: |")
         for n in sizes:
             for path in ("/", "/proxied"):
-                t = [r["wrk"] for r in ov if r["n"] == n and r["path"] == path
-                     and r["server"] == "tracked"]
-                u = [r["wrk"] for r in ov if r["n"] == n and r["path"] == path
-                     and r["server"] == "untracked"]
+                runs = [r for r in ov if r["n"] == n and r["path"] == path]
+                t = [r["wrk"] for r in runs if r["server"] == "tracked"]
+                u = [r["wrk"] for r in runs if r["server"] == "untracked"]
                 if not t:
                     continue
-                # the ratio of each round, then their median
-                ratios = [a["rps"] / b["rps"] for a, b in zip(t, u)]
+                ratios = paired(runs, ("server", "tracked"), "untracked",
+                                "rps")
                 ratio = median(ratios)
                 w(f"| {n} | `{path}` | {median([x['rps'] for x in u]):.0f} "
                   f"| {median([x['rps'] for x in t]):.0f} | "
@@ -205,8 +212,11 @@ def main():
           "when the scheduler takes the CPU from a worker that holds the "
           "lock, the hold lasts until it gets it back. The "
           "`zimbra-xml-pinned` rows repeat the XML dump with both workers "
-          "on the first CPU and the client on the second, which removes "
-          "most of that.\n")
+          "on the first CPU and the client on the second, so that the "
+          "client cannot take the CPU from the dumping worker; long holds "
+          "left there come from interrupts, kernel threads or the "
+          "hypervisor, or from the module itself, and this benchmark "
+          "cannot tell which.\n")
 
     # traffic under dumps
     ud = [r for r in rows if r["kind"] == "under_dumps"]
@@ -237,12 +247,10 @@ def main():
             rd = median([r["wrk"]["rps"] for r in d])
             pq = median([r["wrk"]["p99_us"] for r in q])
             pd = median([r["wrk"]["p99_us"] for r in d])
-            # each round's two runs side by side, then the median
-            pairs = [(a["wrk"], b["wrk"]) for a in q for b in d
-                     if a["round"] == b["round"]]
-            ratios = [b["rps"] / a["rps"] for a, b in pairs]
+            ratios = paired(q + d, ("mode", "dumping"), "quiet", "rps")
             ratio = median(ratios)
-            pratio = median([b["p99_us"] / a["p99_us"] for a, b in pairs])
+            pratio = median(paired(q + d, ("mode", "dumping"), "quiet",
+                                   "p99_us"))
             slow = sum(holds_delta(r["before"], r["after"])[k]
                        for r in d for k in SLOW)
             times = [t for r in d for t in r.get("dump_seconds", [])]

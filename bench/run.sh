@@ -199,10 +199,9 @@ dumps() {
     done
 }
 
-# The XML dump again, with both workers on the first CPU and the client on
-# the second: a worker is not preempted by the client nor by the other
-# worker while it holds the lock, so what remains of the long holds is
-# the module's own.
+# The XML dump again, with both workers on the first CPU (the other one
+# idle) and the client on the second, so that the client cannot take the
+# CPU from the worker that holds the lock.
 pinned_dumps() {
     local n=$1 r before after out pid
 
@@ -230,7 +229,7 @@ pinned_dumps() {
 
 # tracked traffic alone, and with dumps back to back, alternated
 under_dumps() {
-    local n=$1 r mode json loop before after count times
+    local n=$1 r mode json loop before after count times progress
 
     for r in $(seq "$under_rounds"); do
         if [ $((r % 2)) = 1 ]; then set -- quiet dumping; else set -- dumping quiet; fi
@@ -239,7 +238,7 @@ under_dumps() {
             before=$(status)
             count=0
             times=
-            read=
+            progress=
 
             if [ $mode = dumping ]; then
                 # in a process group of its own, to be stopped whole; the
@@ -265,12 +264,12 @@ under_dumps() {
                 count=$(awk '$3 == 0' "$prefix/dumps.times" | wc -l)
                 times=$(awk '$3 == 0 { print $1 }' "$prefix/dumps.times" \
                         | paste -sd, -)
-                read=$(awk '{ print "[" $1 "," $2 "]" }' "$prefix/dumps.times" \
-                       | paste -sd, -)
+                progress=$(awk '{ print "[" $1 "," $2 "]" }' \
+                           "$prefix/dumps.times" | paste -sd, -)
             fi
 
             after=$(status)
-            record "{\"kind\":\"under_dumps\",\"n\":$n,\"round\":$r,\"mode\":\"$mode\",\"dumps\":$count,\"dump_seconds\":[$times],\"dump_read\":[$read],\"wrk\":$json,\"before\":$before,\"after\":$after}"
+            record "{\"kind\":\"under_dumps\",\"n\":$n,\"round\":$r,\"mode\":\"$mode\",\"dumps\":$count,\"dump_seconds\":[$times],\"dump_read\":[$progress],\"wrk\":$json,\"before\":$before,\"after\":$after}"
             log "traffic n=$n round $r $mode (dumps: $count): $json"
         done
     done

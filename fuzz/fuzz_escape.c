@@ -62,6 +62,9 @@ ngx_fuzz_xml(ngx_pool_t *pool, ngx_str_t *src)
 
     len = ngx_http_session_escape_xml_len(src->data, src->len);
 
+    /* what the stream reserves for an escaped string without measuring */
+    ngx_fuzz_assert(len <= src->len * NGX_HTTP_SESSION_ESCAPE_MAX);
+
     out = ngx_pnalloc(pool, len ? len : 1);
     if (out == NULL) {
         abort();
@@ -140,6 +143,8 @@ ngx_fuzz_json(ngx_pool_t *pool, ngx_str_t *src)
     json_error_t   err;
 
     len = ngx_http_session_escape_json_len(src->data, src->len);
+
+    ngx_fuzz_assert(len <= src->len * NGX_HTTP_SESSION_ESCAPE_MAX);
 
     out = ngx_pnalloc(pool, len ? len : 1);
     if (out == NULL) {

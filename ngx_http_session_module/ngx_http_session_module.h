@@ -146,6 +146,7 @@ typedef struct {
      */
     int32_t                     *index;
     ngx_uint_t                   index_size;
+
     ngx_rbtree_t                 account_tree;
     ngx_rbtree_node_t            account_sentinel;
 
@@ -624,6 +625,13 @@ ngx_int_t ngx_http_session_is_admin(ngx_http_request_t *r);
 ngx_http_session_zone_t *ngx_http_session_loc_zone(ngx_http_request_t *r);
 
 /* ngx_http_session_escape.c */
+
+/*
+ * Escaping makes at most 6 bytes of a byte ("&quot;", "\u001f", and 3 for
+ * U+FFFD): room for that much spares a caller the _len() pass.
+ */
+#define NGX_HTTP_SESSION_ESCAPE_MAX  6
+
 size_t ngx_http_session_escape_xml_len(u_char *src, size_t size);
 u_char *ngx_http_session_escape_xml(u_char *dst, u_char *src, size_t size);
 size_t ngx_http_session_escape_json_len(u_char *src, size_t size);

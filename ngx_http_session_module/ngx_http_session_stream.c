@@ -159,14 +159,6 @@ ngx_http_session_stream_add(ngx_http_session_stream_t *st, u_char *data,
 }
 
 
-/*
- * Escaping makes at most 6 bytes of a byte ("&quot;", "\u001f", and 3 for
- * U+FFFD): room for that much saves a first pass to measure.
- */
-
-#define NGX_HTTP_SESSION_ESCAPE_MAX  6
-
-
 void
 ngx_http_session_stream_xml(ngx_http_session_stream_t *st, ngx_str_t *s)
 {
