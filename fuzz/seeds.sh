@@ -18,7 +18,7 @@ fuzz=$root/fuzz
 kinds=$root/build/fuzz/seeds
 
 rm -rf "$kinds"
-mkdir -p "$kinds"/{xml,json,args,text,vars,state}
+mkdir -p "$kinds"/{xml,json,args,text,vars,state,resp}
 cd "$root"
 
 
@@ -153,6 +153,15 @@ seed state session6 's 00000000000000000000000000000000 imap - - 1 2 3 ::ffff:10
 seed state closed 's ffffffffffffffffffffffffffffffff admin a%20b - 1700000000000 1700000000000 1700000000500 - 0'
 seed state end 'end 2'
 seed state comment '# sessions of zone s'
+seed resp record '*18\r\n$1\r\nt\r\n$4\r\nsoap\r\n$1\r\na\r\n$4\r\nid-1\r\n$1\r\nn\r\n$5\r\nalice\r\n$1\r\nc\r\n$13\r\n1700000000000\r\n$1\r\nl\r\n$13\r\n1700000001000\r\n$1\r\no\r\n$1\r\n0\r\n$2\r\nip\r\n$9\r\n127.0.0.1\r\n$1\r\nr\r\n$1\r\n3\r\n$6\r\nv:role\r\n$5\r\nadmin\r\n'
+seed resp empty '*0\r\n'
+seed resp error '-WRONGTYPE Operation against a key holding the wrong kind of value\r\n'
+seed resp status '+OK\r\n:1\r\n$-1\r\n*-1\r\n'
+seed resp xread '*1\r\n*2\r\n$11\r\nsession:log\r\n*2\r\n*2\r\n$15\r\n1700000000000-0\r\n*10\r\n$4\r\nnode\r\n$16\r\n0123456789abcdef\r\n$4\r\nkind\r\n$1\r\nr\r\n$3\r\nsid\r\n$32\r\n0123456789abcdef0123456789abcdef\r\n$1\r\nt\r\n$4\r\nimap\r\n$1\r\nc\r\n$1\r\n5\r\n*2\r\n$15\r\n1700000000001-7\r\n*6\r\n$4\r\nnode\r\n$1\r\nx\r\n$4\r\nkind\r\n$1\r\nt\r\n$1\r\nd\r\n$65\r\n0123456789abcdef0123456789abcdef 1700000000000 2 ::ffff:10.0.0.1\n\r\n'
+seed resp scan '*2\r\n$4\r\n1234\r\n*3\r\n$42\r\nsession:s:0123456789abcdef0123456789abcdef\r\n$13\r\nsession:epoch\r\n$11\r\nsession:s:x\r\n'
+seed resp huge '$999999999\r\nabc'
+seed resp deep '*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n:1\r\n'
+seed resp touches '$156\r\n00000000000000000000000000000000 1 0 -\nffffffffffffffffffffffffffffffff 253402300799999 4294967295 255.255.255.255\n0123456789abcdef0123456789abcdef 9 9 ::1\n\r\n'
 seed vars two '\x04\x05role\x61dmin\x02\x00id'
 seed vars cut '\x08\xffshort'
 seed vars empty '\x00\x00\x00\x00'
@@ -191,4 +200,5 @@ want zimbra && harness zimbra xml json text
 want status && harness status args
 want hornbill && harness hornbill xml json text
 want state && harness state state
+want fleet && harness fleet resp
 true

@@ -9,6 +9,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_session_module.h"
+#include "ngx_http_session_fleet.h"
 
 
 static ngx_int_t ngx_http_session_name_ok(ngx_str_t *name, size_t max,
@@ -33,7 +34,7 @@ static ngx_http_session_endpoint_t  ngx_http_session_endpoints[] = {
 
 
 /* session_zone zone=NAME:SIZE [timeout=TIME] [keep_closed=TIME]
- *     [state=FILE] */
+ *     [state=FILE] [secret=FILE] */
 
 char *
 ngx_http_session_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
@@ -161,6 +162,21 @@ ngx_http_session_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                 return NGX_CONF_ERROR;
             }
 
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "secret=", 7) == 0) {
+
+            s.data = value[i].data + 7;
+            s.len = value[i].len - 7;
+
+            if (ngx_http_session_secret(cf, &s, zone->secret_key)
+                != NGX_CONF_OK)
+            {
+                return NGX_CONF_ERROR;
+            }
+
+            zone->secret = 1;
             continue;
         }
 

@@ -11,6 +11,7 @@
 #include <libxml/parser.h>
 
 #include "ngx_http_session_module.h"
+#include "ngx_http_session_fleet.h"
 
 
 static ngx_int_t ngx_http_session_preconfiguration(ngx_conf_t *cf);
@@ -28,6 +29,13 @@ static ngx_command_t  ngx_http_session_commands[] = {
     { ngx_string("session_zone"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
       ngx_http_session_zone,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("session_fleet"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_2MORE,
+      ngx_http_session_fleet,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
       NULL },
@@ -180,6 +188,10 @@ ngx_http_session_postconfiguration(ngx_conf_t *cf)
         return NGX_ERROR;
     }
 
+    if (ngx_http_session_fleet_check(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     return ngx_http_session_track_init(cf);
 }
 
@@ -209,6 +221,13 @@ ngx_http_session_create_main_conf(ngx_conf_t *cf)
 
     if (ngx_array_init(&smcf->refs, cf->pool, 4,
                        sizeof(ngx_http_session_ref_t))
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
+    if (ngx_array_init(&smcf->fleets, cf->pool, 1,
+                       sizeof(ngx_http_session_fleet_conf_t *))
         != NGX_OK)
     {
         return NULL;

@@ -57,6 +57,7 @@
 
 
 typedef struct ngx_http_session_account_s  ngx_http_session_account_t;
+typedef struct ngx_http_session_fleet_conf_s  ngx_http_session_fleet_conf_t;
 
 
 /*
@@ -203,6 +204,13 @@ typedef struct {
     /* sessions created since are taken from another writer's state file */
     int64_t                      state_since;
     ngx_log_t                   *log;
+
+    /* secret=: the digest key, the same on every node given the file */
+    ngx_uint_t                   secret;
+    u_char                       secret_key[NGX_HTTP_SESSION_KEY_LEN];
+
+    /* session_fleet: the engine this zone's sessions are shared through */
+    ngx_http_session_fleet_conf_t  *fleet;
 } ngx_http_session_zone_t;
 
 
@@ -236,6 +244,7 @@ typedef struct {
     ngx_array_t                  zones;       /* ngx_http_session_zone_t * */
     ngx_array_t                  types;       /* ngx_str_t, custom names */
     ngx_array_t                  refs;        /* ngx_http_session_ref_t */
+    ngx_array_t                  fleets;      /* fleet_conf_t * */
 } ngx_http_session_main_conf_t;
 
 

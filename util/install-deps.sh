@@ -90,11 +90,53 @@ src_source() {
 
 build_deps() {
     apt_install nginx nginx-dev libxml2-dev libsodium-dev libpcre2-dev libjansson-dev \
-        gcc make libxml2-utils
+        libhiredis-dev gcc make libxml2-utils
+}
+
+# The fleet's tests start their own redis-server on a loopback port and
+# stop it by pid: the packaged service is not wanted.  Debian starts it
+# on install unless a policy-rc.d says no; if the install started it
+# anyway, it is stopped and disabled again.  Bookworm's redis-server
+# (7.0) only: never another suite's valkey or redis.
+engine_deps() {
+    dpkg-query -W -f='${Status}' redis-server 2>/dev/null \
+        | grep -q 'ok installed' && return 0
+
+    # the packaged service's pid file: other redis-servers on the
+    # machine (tests of others) are none of this script's business
+    pidfile=/run/redis/redis-server.pid
+    running=
+    [ -s $pidfile ] && running=1
+
+    policy=
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d \
+            >/dev/null
+        $sudo chmod 755 /usr/sbin/policy-rc.d
+        policy=1
+    fi
+
+    apt_install redis-server redis-tools || { [ -z "$policy" ] \
+        || $sudo rm -f /usr/sbin/policy-rc.d; exit 1; }
+
+    [ -z "$policy" ] || $sudo rm -f /usr/sbin/policy-rc.d
+
+    if [ -z "$running" ] && [ -s $pidfile ]; then
+        echo "install-deps: stopping the redis-server the install started"
+        if command -v systemctl >/dev/null 2>&1 \
+           && [ -d /run/systemd/system ]; then
+            $sudo systemctl stop redis-server || true
+            $sudo systemctl disable redis-server || true
+        else
+            $sudo service redis-server stop || true
+            $sudo update-rc.d redis-server disable >/dev/null 2>&1 || true
+        fi
+    fi
 }
 
 test_deps() {
     build_deps
+    engine_deps
     apt_install perl libjson-pp-perl libxml-libxml-perl curl
     if ! perl -MTest::Nginx::Socket -e1 2>/dev/null; then
         forky_source
