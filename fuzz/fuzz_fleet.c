@@ -248,12 +248,12 @@ ngx_fuzz_touches(ngx_str_t *text, ngx_pool_t *pool)
     u_char                          *p, *buf;
     ngx_str_t                        out;
     ngx_uint_t                       n, m, i;
-    ngx_http_session_fleet_touch_t  *t, *u;
+    ngx_http_session_touch_t  *t, *u;
 
     t = ngx_palloc(pool, NGX_HTTP_SESSION_FLEET_TOUCHES
-                         * sizeof(ngx_http_session_fleet_touch_t));
+                         * sizeof(ngx_http_session_touch_t));
     u = ngx_palloc(pool, NGX_HTTP_SESSION_FLEET_TOUCHES
-                         * sizeof(ngx_http_session_fleet_touch_t));
+                         * sizeof(ngx_http_session_touch_t));
     buf = ngx_palloc(pool, NGX_HTTP_SESSION_FLEET_TOUCHES
                            * NGX_HTTP_SESSION_FLEET_TOUCH_LEN);
     ngx_fuzz_assert(t != NULL && u != NULL && buf != NULL);

@@ -442,6 +442,18 @@ ngx_http_session_engine_fail(ngx_http_session_engine_t *engine,
 }
 
 
+/* a connection closed by ngx_http_session_engine_close(), made again */
+
+void
+ngx_http_session_engine_open(ngx_http_session_engine_t *engine)
+{
+    engine->closing = 0;
+    engine->backoff = NGX_HTTP_SESSION_ENGINE_BACKOFF_MIN;
+
+    ngx_http_session_engine_connect(engine);
+}
+
+
 void
 ngx_http_session_engine_close(ngx_http_session_engine_t *engine)
 {

@@ -161,6 +161,17 @@ struct ngx_http_session_engine_s {
 };
 
 
+typedef struct ngx_http_session_fleet_s  ngx_http_session_fleet_t;
+
+
+/* a stream entry id, "MS-SEQ" */
+
+typedef struct {
+    uint64_t                     ms;
+    uint64_t                     seq;
+} ngx_http_session_fleet_id_t;
+
+
 /* session_fleet, as configured */
 
 struct ngx_http_session_fleet_conf_s {
@@ -168,9 +179,158 @@ struct ngx_http_session_fleet_conf_s {
     ngx_str_t                        prefix;
     ngx_shm_zone_t                  *shm_zone;    /* the session zone */
     ngx_http_session_zone_t         *zone;
+    ngx_shm_zone_t                  *fleet_zone;  /* the node's fleet state */
     ngx_str_t                        file;        /* of the directive */
     ngx_uint_t                       line;
+    ngx_http_session_fleet_t        *fleet;       /* this worker's */
 };
+
+
+/*
+ * What the workers of a node share about the fleet, in a small shared
+ * memory zone of its own ("NAME fleet"): nothing per session, so the
+ * session zone's layout and its bytes per session are the store's.
+ */
+
+typedef struct {
+    ngx_atomic_t                 state;       /* as last logged: reason */
+    ngx_atomic_t                 announced;
+    ngx_atomic_t                 leader;      /* pid holding the lease */
+    ngx_atomic_t                 lease;       /* until, ms since the epoch */
+    ngx_atomic_t                 putback;     /* changes were lost */
+    ngx_atomic_t                 synced;      /* a resync completed */
+    ngx_atomic_t                 since;       /* ms, of the last change */
+
+    ngx_atomic_t                 queued;      /* waiting, all workers */
+    ngx_atomic_t                 sent;        /* changes the engine took */
+    ngx_atomic_t                 dropped;     /* changes not queued */
+    ngx_atomic_t                 touches;     /* last accesses sent */
+    ngx_atomic_t                 applied;     /* others' entries applied */
+    ngx_atomic_t                 lookups;
+    ngx_atomic_t                 found;
+    ngx_atomic_t                 timeouts;    /* lookups given up */
+    ngx_atomic_t                 resyncs;
+    ngx_atomic_t                 loaded;      /* sessions the resyncs read */
+    ngx_atomic_t                 putbacks;
+    ngx_atomic_t                 put;         /* sessions put back */
+    ngx_atomic_t                 rejected;    /* engine data refused */
+    ngx_atomic_t                 lag;         /* ms, at the last read */
+    ngx_atomic_t                 errors;      /* failures of the engine */
+
+    /* under the zone's mutex */
+    ngx_http_session_fleet_id_t  position;    /* the last entry applied */
+    int64_t                      error_at;
+    u_char                       error[128];
+    u_char                       node[NGX_HTTP_SESSION_FLEET_NODE_LEN];
+    u_char                       epoch[NGX_HTTP_SESSION_FLEET_NODE_LEN];
+} ngx_http_session_fleet_sh_t;
+
+
+/* a session's record kept past its logout, until the engine has it */
+
+typedef struct {
+    ngx_http_session_import_t    im;
+    u_char                       type[NGX_HTTP_SESSION_TYPE_LEN];
+    u_char                       id[NGX_HTTP_SESSION_ID_MAX];
+    u_char                       name[NGX_HTTP_SESSION_NAME_MAX];
+    u_char                       vars[NGX_HTTP_SESSION_VARS_SIZE];
+} ngx_http_session_fleet_copy_t;
+
+
+/* a change waiting to be sent */
+
+#define NGX_HTTP_SESSION_FLEET_PUT      1     /* the zone's record */
+#define NGX_HTTP_SESSION_FLEET_FILL     2     /* the same, the engine's
+                                                 account kept */
+#define NGX_HTTP_SESSION_FLEET_END      3     /* "copy", logged out */
+
+typedef struct {
+    u_char                           digest[NGX_HTTP_SESSION_DIGEST_LEN];
+    ngx_uint_t                       kind;
+    ngx_http_session_fleet_copy_t   *copy;        /* END */
+} ngx_http_session_fleet_change_t;
+
+
+/* the leader's work, in this order: fleet_sync.c */
+
+#define NGX_HTTP_SESSION_SYNC_IDLE      0
+#define NGX_HTTP_SESSION_SYNC_EPOCH     1
+#define NGX_HTTP_SESSION_SYNC_PUTBACK   2
+#define NGX_HTTP_SESSION_SYNC_START     3
+#define NGX_HTTP_SESSION_SYNC_SCAN      4
+#define NGX_HTTP_SESSION_SYNC_FOLLOW    5
+
+
+/* a worker's part of the fleet, one per zone */
+
+struct ngx_http_session_fleet_s {
+    ngx_http_session_fleet_conf_t   *conf;
+    ngx_http_session_zone_t         *zone;
+    ngx_http_session_fleet_sh_t     *sh;
+    ngx_slab_pool_t                 *shpool;
+    ngx_log_t                       *log;
+    ngx_pool_t                      *pool;
+
+    ngx_http_session_engine_t       *engine;
+    ngx_http_session_engine_t       *follower;    /* the leader's XREAD */
+
+    ngx_event_t                      tick;
+
+    ngx_str_t                        stream;      /* PREFIX "log" */
+    ngx_str_t                        epoch_key;   /* PREFIX "epoch" */
+    ngx_str_t                        pattern;     /* PREFIX "s:*" */
+    u_char                           node[NGX_HTTP_SESSION_FLEET_NODE_LEN];
+    u_char                           ttl[NGX_INT64_LEN];
+    size_t                           ttl_len;
+    u_char                           tomb[NGX_INT64_LEN];
+    size_t                           tomb_len;
+    u_char                           put_sha[40];
+    u_char                           touch_sha[40];
+
+    /* changes to send: a ring */
+    ngx_http_session_fleet_change_t *changes;
+    ngx_uint_t                       chead;
+    ngx_uint_t                       nchanges;
+
+    /* last accesses to send, by digest: open addressing */
+    ngx_http_session_touch_t        *touches;
+    ngx_uint_t                       ntouches;
+
+    ngx_uint_t                       lookups;     /* in flight */
+
+    ngx_http_session_batch_t         one;
+
+    /* the leader's */
+    ngx_uint_t                       sync;
+    ngx_uint_t                       pending;     /* replies awaited */
+    ngx_uint_t                       scan_ready:1;
+    ngx_uint_t                       putback:1;
+    ngx_uint_t                       scan_done:1;
+    uint64_t                         scan_cursor;
+    ngx_uint_t                       scan_count;
+    ngx_msec_t                       sync_started;
+    ngx_http_session_fleet_id_t      start;       /* the stream at the scan */
+    u_char                          *digests;     /* HGETALLs in flight */
+    ngx_uint_t                       dhead;
+    ngx_uint_t                       ndigests;
+    ngx_http_session_cursor_t        cursor;      /* put back */
+    ngx_http_session_batch_t         batch;
+    ngx_msec_t                       checked;     /* the stream, for gaps */
+    u_char                           candidate[NGX_HTTP_SESSION_FLEET_NODE_LEN];
+
+    unsigned                         leader:1;
+    unsigned                         exiting:1;
+};
+
+
+/* the fleet's part of the status */
+
+typedef struct {
+    ngx_str_t                    address;
+    const char                  *state;
+    ngx_uint_t                   leader;      /* pid */
+    ngx_http_session_fleet_sh_t  sh;          /* a copy */
+} ngx_http_session_fleet_stats_t;
 
 
 /* a session record as the engine holds it, decoded and checked */
@@ -182,23 +342,6 @@ typedef struct {
 } ngx_http_session_fleet_record_t;
 
 
-/* one last-access touch */
-
-typedef struct {
-    u_char                       digest[NGX_HTTP_SESSION_DIGEST_LEN];
-    int64_t                      last;
-    uint32_t                     delta;       /* requests since the last */
-    u_char                       addr_len;
-    u_char                       addr[16];
-} ngx_http_session_fleet_touch_t;
-
-
-/* a stream entry id, "MS-SEQ" */
-
-typedef struct {
-    uint64_t                     ms;
-    uint64_t                     seq;
-} ngx_http_session_fleet_id_t;
 
 
 /* one entry of the change stream */
@@ -226,6 +369,30 @@ ngx_int_t ngx_http_session_read_secret_file(ngx_conf_t *cf, ngx_str_t *name,
 ngx_int_t ngx_http_session_fleet_prefix_ok(ngx_str_t *prefix);
 ngx_int_t ngx_http_session_fleet_check(ngx_conf_t *cf);
 
+/* ngx_http_session_fleet.c */
+ngx_int_t ngx_http_session_fleet_add_zone(ngx_conf_t *cf,
+    ngx_http_session_fleet_conf_t *fcf, ngx_str_t *name);
+ngx_int_t ngx_http_session_fleet_init(ngx_conf_t *cf);
+ngx_int_t ngx_http_session_fleet_init_worker(ngx_cycle_t *cycle,
+    ngx_http_session_zone_t *zone);
+void ngx_http_session_fleet_exit(ngx_http_session_zone_t *zone);
+ngx_int_t ngx_http_session_fleet_put(ngx_http_session_fleet_t *fleet,
+    ngx_http_session_import_t *im, ngx_uint_t kind,
+    ngx_http_session_engine_reply_pt handler, void *data);
+ngx_int_t ngx_http_session_fleet_queue(ngx_http_session_fleet_t *fleet,
+    u_char *digest, ngx_uint_t kind, ngx_http_session_fleet_copy_t *copy);
+void ngx_http_session_fleet_error(ngx_http_session_fleet_t *fleet,
+    const char *what, const char *detail);
+int64_t ngx_http_session_fleet_id_cmp(ngx_http_session_fleet_id_t *a,
+    ngx_http_session_fleet_id_t *b);
+ngx_int_t ngx_http_session_fleet_stats(ngx_http_session_zone_t *zone,
+    ngx_http_session_fleet_stats_t *st);
+
+/* ngx_http_session_fleet_sync.c */
+void ngx_http_session_fleet_sync_start(ngx_http_session_fleet_t *fleet);
+void ngx_http_session_fleet_sync_stop(ngx_http_session_fleet_t *fleet);
+void ngx_http_session_fleet_sync_tick(ngx_http_session_fleet_t *fleet);
+
 /* ngx_http_session_redis.c */
 ngx_int_t ngx_http_session_redis_attach(ngx_http_session_redis_t *rd,
     redisAsyncContext *ac);
@@ -235,6 +402,7 @@ void ngx_http_session_redis_close(ngx_http_session_redis_t *rd);
 ngx_http_session_engine_t *ngx_http_session_engine_create(
     ngx_http_session_engine_conf_t *conf, ngx_uint_t max, ngx_log_t *log);
 void ngx_http_session_engine_connect(ngx_http_session_engine_t *engine);
+void ngx_http_session_engine_open(ngx_http_session_engine_t *engine);
 ngx_int_t ngx_http_session_engine_send(ngx_http_session_engine_t *engine,
     ngx_http_session_engine_reply_pt handler, void *data, ngx_msec_t wait,
     int argc, const char **argv, const size_t *argvlen);
@@ -254,15 +422,18 @@ ngx_uint_t ngx_http_session_fleet_encode_record(
     ngx_http_session_import_t *im, u_char *buf, size_t size,
     const char **argv, size_t *argvlen, ngx_uint_t max);
 ngx_int_t ngx_http_session_fleet_decode_touches(ngx_str_t *text,
-    ngx_http_session_fleet_touch_t *touches, ngx_uint_t max,
+    ngx_http_session_touch_t *touches, ngx_uint_t max,
     ngx_uint_t *n);
 u_char *ngx_http_session_fleet_encode_touch(u_char *p,
-    ngx_http_session_fleet_touch_t *t);
+    ngx_http_session_touch_t *t);
 ngx_int_t ngx_http_session_fleet_decode_entries(redisReply *reply,
     ngx_http_session_fleet_entry_t *entries, ngx_uint_t max,
     ngx_uint_t *n, const char **error);
 ngx_int_t ngx_http_session_fleet_decode_scan(redisReply *reply,
     uint64_t *cursor, redisReply **keys, const char **error);
+ngx_int_t ngx_http_session_fleet_decode_info(redisReply *reply,
+    ngx_http_session_fleet_id_t *deleted, ngx_http_session_fleet_id_t *first,
+    const char **error);
 ngx_int_t ngx_http_session_fleet_parse_id(u_char *p, size_t len,
     ngx_http_session_fleet_id_t *id);
 u_char *ngx_http_session_fleet_id_text(u_char *p,

@@ -417,15 +417,17 @@ ngx_http_session_fleet_field(ngx_http_session_fleet_record_t *rec,
             break;
 
         case 'r':
+            /* the engine counts past what a session here holds */
+
             if (ngx_http_session_fleet_number(value->data, value->len,
-                                              NGX_MAX_UINT32_VALUE, &n)
+                                              INT64_MAX, &n)
                 != NGX_OK)
             {
                 *error = "a bad request count";
                 return NGX_ERROR;
             }
 
-            rec->im.requests = (uint32_t) n;
+            rec->im.requests = (uint32_t) ngx_min(n, NGX_MAX_UINT32_VALUE);
             bit = NGX_HTTP_SESSION_FLEET_SEEN_REQUESTS;
             break;
 
@@ -558,7 +560,7 @@ ngx_http_session_fleet_encode_record(ngx_http_session_import_t *im,
 
 u_char *
 ngx_http_session_fleet_encode_touch(u_char *p,
-    ngx_http_session_fleet_touch_t *t)
+    ngx_http_session_touch_t *t)
 {
     p = ngx_http_session_sid(p, t->digest);
     p = ngx_sprintf(p, " %L %uD ", t->last, t->delta);
@@ -578,13 +580,13 @@ ngx_http_session_fleet_encode_touch(u_char *p,
 
 ngx_int_t
 ngx_http_session_fleet_decode_touches(ngx_str_t *text,
-    ngx_http_session_fleet_touch_t *touches, ngx_uint_t max, ngx_uint_t *n)
+    ngx_http_session_touch_t *touches, ngx_uint_t max, ngx_uint_t *n)
 {
     u_char                          *p, *last, *end, *sp;
     size_t                           len;
     uint64_t                         v;
     ngx_str_t                        addr;
-    ngx_http_session_fleet_touch_t  *t;
+    ngx_http_session_touch_t  *t;
 
     *n = 0;
     p = text->data;
@@ -853,6 +855,78 @@ ngx_http_session_fleet_decode_scan(redisReply *reply, uint64_t *cursor,
     *keys = k;
 
     return NGX_OK;
+}
+
+
+/*
+ * XINFO STREAM's answer, a field list: the id of the last entry trimmed
+ * away ("max-deleted-entry-id", Redis 7) and that of the first entry
+ * left.  NGX_DECLINED: neither is there.
+ */
+
+ngx_int_t
+ngx_http_session_fleet_decode_info(redisReply *reply,
+    ngx_http_session_fleet_id_t *deleted, ngx_http_session_fleet_id_t *first,
+    const char **error)
+{
+    size_t                        i;
+    ngx_int_t                     rc;
+    redisReply                   *f, *v;
+
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements % 2) {
+        *error = "not a stream's information";
+        return NGX_ERROR;
+    }
+
+    rc = NGX_DECLINED;
+    deleted->ms = 0;
+    deleted->seq = 0;
+    first->ms = 0;
+    first->seq = 0;
+
+    for (i = 0; i < reply->elements; i += 2) {
+        f = reply->element[i];
+        v = reply->element[i + 1];
+
+        if (f == NULL || v == NULL || f->type != REDIS_REPLY_STRING) {
+            *error = "not a stream's information";
+            return NGX_ERROR;
+        }
+
+        if (f->len == 20
+            && ngx_strncmp(f->str, "max-deleted-entry-id", 20) == 0)
+        {
+            if (v->type != REDIS_REPLY_STRING
+                || ngx_http_session_fleet_parse_id((u_char *) v->str, v->len,
+                                                   deleted)
+                   != NGX_OK)
+            {
+                *error = "a bad stream entry id";
+                return NGX_ERROR;
+            }
+
+            rc = NGX_OK;
+
+        } else if (f->len == 11 && ngx_strncmp(f->str, "first-entry", 11) == 0
+                   && v->type == REDIS_REPLY_ARRAY && v->elements == 2
+                   && v->element[0]
+                   && v->element[0]->type == REDIS_REPLY_STRING)
+        {
+            if (ngx_http_session_fleet_parse_id((u_char *) v->element[0]->str,
+                                                v->element[0]->len, first)
+                != NGX_OK)
+            {
+                *error = "a bad stream entry id";
+                return NGX_ERROR;
+            }
+
+            if (rc == NGX_DECLINED) {
+                rc = NGX_AGAIN;
+            }
+        }
+    }
+
+    return rc;
 }
 
 

@@ -328,6 +328,10 @@ ngx_http_session_fleet(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
+    if (ngx_http_session_fleet_add_zone(cf, fcf, &value[1]) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
     fp = ngx_array_push(&smcf->fleets);
     if (fp == NULL) {
         return NGX_CONF_ERROR;

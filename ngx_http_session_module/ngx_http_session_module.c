@@ -192,6 +192,10 @@ ngx_http_session_postconfiguration(ngx_conf_t *cf)
         return NGX_ERROR;
     }
 
+    if (ngx_http_session_fleet_init(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     return ngx_http_session_track_init(cf);
 }
 
@@ -332,6 +336,10 @@ ngx_http_session_init_process(ngx_cycle_t *cycle)
         if (ngx_http_session_init_worker_zone(cycle, zones[i]) != NGX_OK) {
             return NGX_ERROR;
         }
+
+        if (ngx_http_session_fleet_init_worker(cycle, zones[i]) != NGX_OK) {
+            return NGX_ERROR;
+        }
     }
 
     return NGX_OK;
@@ -353,6 +361,7 @@ ngx_http_session_exit_process(ngx_cycle_t *cycle)
     zones = smcf->zones.elts;
 
     for (i = 0; i < smcf->zones.nelts; i++) {
+        ngx_http_session_fleet_exit(zones[i]);
         ngx_http_session_state_exit(cycle, zones[i]);
     }
 }

@@ -259,6 +259,11 @@ typedef struct {
 typedef struct ngx_http_session_stream_s  ngx_http_session_stream_t;
 
 
+/* ngx_http_session_ctx_t's "fleet" */
+#define NGX_HTTP_SESSION_FLEET_ASKED     1
+#define NGX_HTTP_SESSION_FLEET_WAITING   2
+
+
 /* what a request learned about its session, copied out of the zone */
 
 typedef struct {
@@ -273,6 +278,8 @@ typedef struct {
     unsigned                     applied:1;
     unsigned                     ended:1;
     unsigned                     snapshot:1;  /* the fields below are set */
+    unsigned                     token:1;     /* the request had one */
+    unsigned                     fleet:2;     /* the engine was asked */
 
     u_char                       type;
     int64_t                      created_at;
@@ -454,6 +461,17 @@ typedef struct {
 } ngx_http_session_import_t;
 
 
+/* another node's use of a session, as ngx_http_session_merge_touches() takes */
+
+typedef struct {
+    u_char                       digest[NGX_HTTP_SESSION_DIGEST_LEN];
+    int64_t                      last;
+    uint32_t                     delta;       /* requests since the last */
+    u_char                       addr_len;
+    u_char                       addr[16];
+} ngx_http_session_touch_t;
+
+
 /* one line of a state file, as ngx_http_session_state_parse() reads it */
 
 #define NGX_HTTP_SESSION_STATE_VERSION   1
@@ -606,6 +624,10 @@ ngx_int_t ngx_http_session_type_index(ngx_http_session_zone_t *zone,
     ngx_str_t *name);
 void ngx_http_session_record_import(ngx_http_session_record_t *rec,
     ngx_http_session_type_t *type, ngx_http_session_import_t *im);
+ngx_int_t ngx_http_session_merge(ngx_http_session_zone_t *zone,
+    ngx_http_session_import_t *im);
+void ngx_http_session_merge_touches(ngx_http_session_zone_t *zone,
+    ngx_http_session_touch_t *touches, ngx_uint_t n);
 
 #if (NGX_HTTP_SESSION_CHECK)
 const char *ngx_http_session_check(ngx_http_session_zone_t *zone);
@@ -728,6 +750,16 @@ ngx_int_t ngx_http_session_status_handler(ngx_http_request_t *r);
 /* ngx_http_session_zimbra.c */
 ngx_int_t ngx_http_session_zimbra_parse(ngx_pool_t *pool, ngx_str_t *body,
     ngx_str_t *list, ngx_str_t *group, ngx_http_session_zimbra_request_t *zr);
+
+/* ngx_http_session_fleet.c, as tracking calls it */
+void ngx_http_session_fleet_touch(ngx_http_session_zone_t *zone,
+    u_char *digest, u_char *addr, size_t addr_len);
+void ngx_http_session_fleet_changed(ngx_http_session_zone_t *zone,
+    u_char *digest);
+void *ngx_http_session_fleet_before_end(ngx_http_session_zone_t *zone,
+    u_char *digest);
+void ngx_http_session_fleet_ended(ngx_http_session_zone_t *zone, void *copy,
+    int64_t logout);
 
 /* ngx_http_session_variables.c */
 ngx_int_t ngx_http_session_add_variables(ngx_conf_t *cf);

@@ -114,6 +114,10 @@ static void ngx_http_session_close(ngx_http_session_zone_t *zone,
 static ngx_http_session_node_t *ngx_http_session_insert(
     ngx_http_session_zone_t *zone, u_char *digest, ngx_uint_t type,
     ngx_str_t *id, ngx_str_t *name, int64_t created);
+static ngx_int_t ngx_http_session_add(ngx_http_session_zone_t *zone,
+    ngx_http_session_import_t *im, int64_t now);
+static void ngx_http_session_merge_open(ngx_http_session_zone_t *zone,
+    ngx_http_session_node_t *s, ngx_http_session_import_t *im, int64_t now);
 static ngx_int_t ngx_http_session_set_vars(ngx_http_session_zone_t *zone,
     ngx_http_session_node_t *s, u_char *vars, size_t len);
 static size_t ngx_http_session_merge_vars(ngx_http_session_node_t *s,
@@ -191,6 +195,23 @@ ngx_http_session_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 
         zone->sh = sh;
 
+        if (zone->secret
+            && ngx_memcmp(sh->key, zone->secret_key, NGX_HTTP_SESSION_KEY_LEN)
+               != 0)
+        {
+            /* the other workers see the new key as soon as it is there */
+
+            ngx_shmtx_lock(&shpool->mutex);
+            ngx_memcpy(sh->key, zone->secret_key, NGX_HTTP_SESSION_KEY_LEN);
+            ngx_shmtx_unlock(&shpool->mutex);
+
+            ngx_log_error(NGX_LOG_WARN, zone->log, 0,
+                          "session zone \"%V\": secret= gives a new digest "
+                          "key; the %uL sessions made under the old one "
+                          "cannot be found by their tokens any more",
+                          &zone->name, sh->sessions);
+        }
+
         return ngx_http_session_register_types(zone);
     }
 
@@ -226,7 +247,12 @@ ngx_http_session_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     ngx_queue_init(&sh->lru);
     ngx_queue_init(&sh->closed);
 
-    randombytes_buf(sh->key, NGX_HTTP_SESSION_KEY_LEN);
+    if (zone->secret) {
+        ngx_memcpy(sh->key, zone->secret_key, NGX_HTTP_SESSION_KEY_LEN);
+
+    } else {
+        randombytes_buf(sh->key, NGX_HTTP_SESSION_KEY_LEN);
+    }
 
     for (i = 0; ngx_http_session_zimbra_types[i].len; i++) {
         sh->types[i].len = (u_char) ngx_http_session_zimbra_types[i].len;
@@ -454,6 +480,19 @@ ngx_http_session_copy_old(ngx_http_session_zone_t *zone)
     }
 
     /* the digests only mean something under the old zone's key */
+
+    if (zone->secret
+        && ngx_memcmp(zone->sh->key, ozone->sh->key,
+                      NGX_HTTP_SESSION_KEY_LEN)
+           != 0)
+    {
+        ngx_log_error(NGX_LOG_WARN, zone->log, 0,
+                      "session zone \"%V\" resized with a new secret=: "
+                      "the sessions made under the old key are left out",
+                      &zone->name);
+        return NGX_OK;
+    }
+
     ngx_memcpy(zone->sh->key, ozone->sh->key, NGX_HTTP_SESSION_KEY_LEN);
 
     ngx_memzero(&cur, sizeof(ngx_http_session_cursor_t));
@@ -1977,24 +2016,47 @@ ngx_int_t
 ngx_http_session_import(ngx_http_session_zone_t *zone,
     ngx_http_session_import_t *im)
 {
-    int64_t                    now, created, last, logout;
-    uint16_t                   len;
-    ngx_int_t                  type, rc;
-    ngx_str_t                  none;
-    ngx_http_session_node_t   *s;
-    ngx_http_session_shctx_t  *sh;
-    u_char                     vars[NGX_HTTP_SESSION_VARS_SIZE];
-
-    sh = zone->sh;
-    rc = NGX_OK;
-
-    ngx_str_null(&none);
+    int64_t    now;
+    ngx_int_t  rc;
 
     if (im->vars.len > NGX_HTTP_SESSION_VARS_SIZE - sizeof(uint16_t)) {
         return NGX_DECLINED;
     }
 
     now = ngx_http_session_now();
+
+    ngx_http_session_lock(zone);
+
+    if (ngx_http_session_find_node(zone->sh, im->digest)) {
+        rc = NGX_DECLINED;
+
+    } else {
+        rc = ngx_http_session_add(zone, im, now);
+    }
+
+    ngx_http_session_unlock(zone);
+
+    return rc;
+}
+
+
+/* called with the zone locked, for a session the zone does not hold */
+
+static ngx_int_t
+ngx_http_session_add(ngx_http_session_zone_t *zone,
+    ngx_http_session_import_t *im, int64_t now)
+{
+    int64_t                    created, last, logout;
+    uint16_t                   len;
+    ngx_int_t                  type;
+    ngx_str_t                  none;
+    ngx_http_session_node_t   *s;
+    ngx_http_session_shctx_t  *sh;
+    u_char                     vars[NGX_HTTP_SESSION_VARS_SIZE];
+
+    sh = zone->sh;
+
+    ngx_str_null(&none);
 
     /*
      * Times after now (saved while the clock ran ahead) are now: a
@@ -2013,17 +2075,9 @@ ngx_http_session_import(ngx_http_session_zone_t *zone,
         return NGX_DECLINED;
     }
 
-    ngx_http_session_lock(zone);
-
-    if (ngx_http_session_find_node(sh, im->digest)) {
-        rc = NGX_DECLINED;
-        goto done;
-    }
-
     type = ngx_http_session_type_index(zone, &im->type);
     if (type == NGX_ERROR) {
-        rc = NGX_DECLINED;
-        goto done;
+        return NGX_DECLINED;
     }
 
     s = ngx_http_session_insert(zone, im->digest, type,
@@ -2031,8 +2085,7 @@ ngx_http_session_import(ngx_http_session_zone_t *zone,
                                 im->id.len ? &im->name : &none,
                                 created);
     if (s == NULL) {
-        rc = NGX_ERROR;
-        goto done;
+        return NGX_ERROR;
     }
 
     s->last = last;
@@ -2055,13 +2108,15 @@ ngx_http_session_import(ngx_http_session_zone_t *zone,
         ngx_http_session_close(zone, s, logout);
     }
 
-    /* ngx_http_session_import_done() puts the queues back in order */
+    /*
+     * The queues stay newest first only roughly: the state file's loader
+     * sorts them once it is done (ngx_http_session_import_done()); a
+     * session another node sent (ngx_http_session_merge()) was mostly
+     * used a moment ago.  Lookups check the times themselves, so an
+     * older session out of place only leaves the zone a little late.
+     */
 
-done:
-
-    ngx_http_session_unlock(zone);
-
-    return rc;
+    return NGX_OK;
 }
 
 
@@ -2093,6 +2148,206 @@ ngx_http_session_import_done(ngx_http_session_zone_t *zone)
     ngx_http_session_lock(zone);
     ngx_http_session_sort(&zone->sh->lru, 0);
     ngx_http_session_sort(&zone->sh->closed, 1);
+    ngx_http_session_unlock(zone);
+}
+
+
+/*
+ * Another node's record of a session (fleet.c), merged so that every
+ * node ends with the same session: a logout wins over an open session,
+ * but not over one made after it under the same token; the later last
+ * access wins; the account and variables are those of the latest
+ * change, which is the record's: the engine orders the changes.
+ * NGX_DECLINED: nothing changed; NGX_ERROR: the zone is full.
+ */
+
+ngx_int_t
+ngx_http_session_merge(ngx_http_session_zone_t *zone,
+    ngx_http_session_import_t *im)
+{
+    int64_t                    now, logout;
+    ngx_int_t                  rc;
+    ngx_http_session_node_t   *s;
+
+    if (im->vars.len > NGX_HTTP_SESSION_VARS_SIZE - sizeof(uint16_t)) {
+        return NGX_DECLINED;
+    }
+
+    now = ngx_http_session_now();
+    logout = ngx_min(im->logout, now);
+    rc = NGX_OK;
+
+    ngx_http_session_lock(zone);
+
+    s = ngx_http_session_find_node(zone->sh, im->digest);
+
+    if (s && (s->flags & NGX_HTTP_SESSION_ENDED)) {
+
+        if (im->created <= s->logout) {
+            rc = NGX_DECLINED;
+            goto done;
+        }
+
+        /* a new session under the token of one that ended */
+        ngx_http_session_delete(zone, s, NGX_HTTP_SESSION_GONE_REPLACED);
+        s = NULL;
+    }
+
+    if (s == NULL) {
+        rc = ngx_http_session_add(zone, im, now);
+        goto done;
+    }
+
+    if (logout) {
+        if (logout < s->created) {
+            /* the logout of an earlier session under this token */
+            rc = NGX_DECLINED;
+            goto done;
+        }
+
+        ngx_http_session_end(zone, s, logout);
+        goto done;
+    }
+
+    ngx_http_session_merge_open(zone, s, im, now);
+
+done:
+
+    ngx_http_session_unlock(zone);
+
+    return rc;
+}
+
+
+static void
+ngx_http_session_merge_open(ngx_http_session_zone_t *zone,
+    ngx_http_session_node_t *s, ngx_http_session_import_t *im, int64_t now)
+{
+    int64_t                      last;
+    uint16_t                     len, olen;
+    ngx_http_session_shctx_t    *sh;
+    ngx_http_session_account_t  *acct;
+    u_char                       vars[NGX_HTTP_SESSION_VARS_SIZE];
+
+    sh = zone->sh;
+    last = ngx_min(im->last, now);
+
+    if (last > s->last) {
+        s->last = last;
+        s->addr_len = im->addr_len;
+        ngx_memcpy(s->addr, im->addr, 16);
+
+        ngx_queue_remove(&s->queue);
+        ngx_queue_insert_head(&sh->lru, &s->queue);
+    }
+
+    if (im->requests > s->requests) {
+        s->requests = im->requests;
+    }
+
+    if (im->created < s->created) {
+        s->created = im->created;
+    }
+
+    sh->changes++;
+
+    /* the account, as ngx_http_session_update() changes it */
+
+    acct = ngx_http_session_acct(s);
+
+    if (im->id.len
+        && (acct == NULL
+            || acct->id_len != im->id.len
+            || ngx_memcmp(acct->data, im->id.data, im->id.len) != 0))
+    {
+        sh->pinned_node = s;
+
+        acct = ngx_http_session_get_account(zone, s->type, &im->id,
+                                            &im->name);
+        if (acct) {
+            ngx_http_session_detach(zone, s);
+            ngx_http_session_attach(zone, acct, s);
+        }
+
+        sh->pinned_node = NULL;
+    }
+
+    acct = ngx_http_session_acct(s);
+
+    if (im->name.len && acct) {
+        (void) ngx_http_session_rename_account(zone, s, &im->name);
+    }
+
+    /* the variables: the record holds them all */
+
+    if (im->vars.len) {
+        olen = 0;
+
+        if (s->vars) {
+            ngx_memcpy(&olen, ngx_http_session_vars(s), sizeof(uint16_t));
+        }
+
+        if (olen != im->vars.len
+            || ngx_memcmp(ngx_http_session_vars(s) + sizeof(uint16_t),
+                          im->vars.data, olen)
+               != 0)
+        {
+            len = (uint16_t) im->vars.len;
+            ngx_memcpy(vars, &len, sizeof(uint16_t));
+            ngx_memcpy(vars + sizeof(uint16_t), im->vars.data, len);
+
+            sh->pinned_node = s;
+            (void) ngx_http_session_set_vars(zone, s, vars,
+                                             len + sizeof(uint16_t));
+            sh->pinned_node = NULL;
+        }
+    }
+}
+
+
+/* other nodes' use of sessions: the later last access wins */
+
+void
+ngx_http_session_merge_touches(ngx_http_session_zone_t *zone,
+    ngx_http_session_touch_t *touches, ngx_uint_t n)
+{
+    int64_t                    now, last;
+    ngx_uint_t                 i;
+    ngx_http_session_node_t   *s;
+    ngx_http_session_touch_t  *t;
+    ngx_http_session_shctx_t  *sh;
+
+    sh = zone->sh;
+    now = ngx_http_session_now();
+
+    ngx_http_session_lock(zone);
+
+    for (i = 0; i < n; i++) {
+        t = &touches[i];
+
+        s = ngx_http_session_find_node(sh, t->digest);
+
+        if (s == NULL || (s->flags & NGX_HTTP_SESSION_ENDED)) {
+            continue;
+        }
+
+        s->requests = (s->requests > NGX_MAX_UINT32_VALUE - t->delta)
+                      ? NGX_MAX_UINT32_VALUE : s->requests + t->delta;
+
+        last = ngx_min(t->last, now);
+
+        if (last > s->last) {
+            s->last = last;
+            s->addr_len = t->addr_len;
+            ngx_memcpy(s->addr, t->addr, 16);
+
+            ngx_queue_remove(&s->queue);
+            ngx_queue_insert_head(&sh->lru, &s->queue);
+        }
+
+        sh->changes++;
+    }
+
     ngx_http_session_unlock(zone);
 }
 

@@ -513,6 +513,20 @@ ngx_http_session_state_line(ngx_http_session_state_load_t *ld,
         }
 
         /* the digests in the file were made with this key */
+
+        if (zone->secret
+            && ngx_memcmp(zone->sh->key, sl.key, NGX_HTTP_SESSION_KEY_LEN)
+               != 0)
+        {
+            ngx_log_error(NGX_LOG_WARN, zone->log, 0,
+                          "session zone \"%V\": state file \"%V\" was "
+                          "saved under another key than secret= gives: its "
+                          "sessions cannot be found by their tokens and are "
+                          "left out", &zone->name, ld->path);
+            ld->refused = 1;
+            return;
+        }
+
         ngx_memcpy(zone->sh->key, sl.key, NGX_HTTP_SESSION_KEY_LEN);
 
         ld->header = 1;

@@ -52,6 +52,7 @@ ngx_http_session_track_init(ngx_conf_t *cf)
 static ngx_int_t
 ngx_http_session_header_filter(ngx_http_request_t *r)
 {
+    void                         *copy;
     ngx_int_t                     rc;
     ngx_http_session_ctx_t       *ctx;
     ngx_http_session_zone_t      *zone;
@@ -88,7 +89,31 @@ ngx_http_session_header_filter(ngx_http_request_t *r)
     }
 
     if (rc == NGX_OK) {
+
+        /* a logout: the fleet takes the record before the zone drops it */
+
+        copy = NULL;
+
+        if (zone->fleet && up.end && (ctx->live || up.token.len)) {
+            copy = ngx_http_session_fleet_before_end(zone, ctx->digest);
+        }
+
         rc = ngx_http_session_update(zone, &up, ctx);
+
+        if (zone->fleet) {
+            if (copy) {
+                if (ctx->ended) {
+                    ngx_http_session_fleet_ended(zone, copy,
+                                                 ngx_http_session_now());
+                } else {
+                    ngx_free(copy);
+                }
+            }
+
+            if (ctx->live) {
+                ngx_http_session_fleet_changed(zone, ctx->digest);
+            }
+        }
 
         /* logged after the lock is released, at most every 10 s */
 
@@ -499,7 +524,13 @@ ngx_http_session_lookup_token(ngx_http_request_t *r,
                                          addr, addr_len, ctx)
                  == NGX_OK);
     ctx->looked_up = 1;
+    ctx->token = 1;
     ctx->touched = (ctx->live && touch);
+
+    if (ctx->touched && ctx->zone->fleet) {
+        ngx_http_session_fleet_touch(ctx->zone, ctx->digest, addr,
+                                     addr_len);
+    }
 }
 
 

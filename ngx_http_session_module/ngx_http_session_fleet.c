@@ -1,0 +1,1630 @@
+
+/*
+ * Copyright (C) ngx_http_session_module authors
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_event.h>
+#include <ngx_http.h>
+#include <ngx_sha1.h>
+#include <sodium.h>
+
+#include "ngx_http_session_fleet.h"
+
+
+/*
+ * The fleet, a worker's side: what tracking changed goes to the engine
+ * (creations, account and variable changes and logouts at once; last
+ * accesses gathered for a second, one command for many), a token this
+ * node does not know is looked up there before it is called unknown,
+ * and one worker per node, holding a lease in the node's fleet zone,
+ * follows the others' changes (fleet_sync.c).  Calls the store, the
+ * engine client and the codec; called by tracking and the module file.
+ *
+ * Every change is merged in the engine by a script, so the engine
+ * orders them and applies the rules of docs/fleet.md (a logout wins, the
+ * later last access wins), and appends the merged record to the change
+ * stream the nodes follow.  Nothing waits for the engine but a request
+ * whose token is unknown here, and that for at most "timeout".  While
+ * the engine is away, changes wait in a bounded queue; what does not
+ * fit is put back from the zone once the engine returns.
+ */
+
+
+#define NGX_HTTP_SESSION_FLEET_TICK        1000
+
+/* the lease of the worker that follows the stream, ms */
+#define NGX_HTTP_SESSION_FLEET_LEASE       3000
+
+/* commands in flight per connection; changes waiting per worker */
+#define NGX_HTTP_SESSION_FLEET_INFLIGHT    4096
+#define NGX_HTTP_SESSION_FLEET_CHANGES     4096
+
+/* room kept for lookups: changes never take the last of it */
+#define NGX_HTTP_SESSION_FLEET_RESERVE     256
+
+/* last accesses gathered per worker between two sends (a power of 2) */
+#define NGX_HTTP_SESSION_FLEET_TOUCH_SLOTS 16384
+
+/* entries the stream keeps, about */
+#define NGX_HTTP_SESSION_FLEET_MAXLEN      "20000"
+
+#define NGX_HTTP_SESSION_FLEET_LOG_EVERY   10000
+
+
+typedef struct {
+    ngx_http_request_t          *request;     /* NULL once it is gone */
+    ngx_http_session_fleet_t    *fleet;
+    ngx_pool_cleanup_t          *cleanup;
+    ngx_event_t                  wait;        /* the timeout, the resume */
+    u_char                       digest[NGX_HTTP_SESSION_DIGEST_LEN];
+    unsigned                     replied:1;
+    unsigned                     resumed:1;
+    unsigned                     imported:1;
+} ngx_http_session_fleet_lookup_t;
+
+
+typedef struct {
+    ngx_http_session_fleet_t    *fleet;
+    u_char                       digest[NGX_HTTP_SESSION_DIGEST_LEN];
+    ngx_uint_t                   kind;
+    ngx_http_session_fleet_copy_t  *copy;
+} ngx_http_session_fleet_sent_t;
+
+
+typedef struct {
+    ngx_http_session_fleet_t    *fleet;
+    ngx_uint_t                   n;
+    ngx_http_session_touch_t     touches[1];
+} ngx_http_session_fleet_batch_t;
+
+
+static ngx_int_t ngx_http_session_fleet_init_shm(ngx_shm_zone_t *shm_zone,
+    void *data);
+static void ngx_http_session_fleet_tick(ngx_event_t *ev);
+static void ngx_http_session_fleet_lease(ngx_http_session_fleet_t *fleet);
+static void ngx_http_session_fleet_ready(ngx_http_session_engine_t *engine);
+static void ngx_http_session_fleet_down(ngx_http_session_engine_t *engine);
+static void ngx_http_session_fleet_loaded(ngx_http_session_engine_t *engine,
+    redisReply *reply, void *data);
+static void ngx_http_session_fleet_drain(ngx_http_session_fleet_t *fleet);
+static ngx_int_t ngx_http_session_fleet_send(ngx_http_session_fleet_t *fleet,
+    ngx_http_session_fleet_change_t *ch);
+static void ngx_http_session_fleet_put_done(
+    ngx_http_session_engine_t *engine, redisReply *reply, void *data);
+static void ngx_http_session_fleet_flush(ngx_http_session_fleet_t *fleet);
+static void ngx_http_session_fleet_touch_done(
+    ngx_http_session_engine_t *engine, redisReply *reply, void *data);
+static void ngx_http_session_fleet_retouch(ngx_http_session_fleet_t *fleet,
+    ngx_http_session_touch_t *t);
+static ngx_int_t ngx_http_session_fleet_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_session_fleet_lookup(ngx_http_request_t *r,
+    ngx_http_session_fleet_t *fleet, u_char *digest);
+static void ngx_http_session_fleet_lookup_done(
+    ngx_http_session_engine_t *engine, redisReply *reply, void *data);
+static void ngx_http_session_fleet_lookup_wait(ngx_event_t *ev);
+static void ngx_http_session_fleet_lookup_cleanup(void *data);
+static ngx_uint_t ngx_http_session_fleet_slot(u_char *digest);
+static void ngx_http_session_fleet_sha(const char *script, u_char *hex);
+
+
+/* the tag of the fleet's own shared memory zones */
+static ngx_uint_t  ngx_http_session_fleet_tag;
+
+
+/*
+ * Merges one record into the engine.  KEYS: the session's hash, the
+ * stream.  ARGV: node, mode ("r" the record's account and variables win,
+ * "f" the engine's are kept: putting back), timeout, how long a logout
+ * is kept, the stream's length, sid, then the record's fields.
+ * Returns 1 merged, 0 nothing to do, -1 a key that is not ours, -2 a
+ * record without its times.
+ */
+
+static const char  ngx_http_session_fleet_put_script[] =
+"local key, log = KEYS[1], KEYS[2]\n"
+"local ty = redis.call('TYPE', key)['ok']\n"
+"if ty ~= 'none' and ty ~= 'hash' then return -1 end\n"
+"local new = {}\n"
+"for i = 7, #ARGV - 1, 2 do new[ARGV[i]] = ARGV[i + 1] end\n"
+"local c, l, o = tonumber(new.c), tonumber(new.l), tonumber(new.o) or 0\n"
+"if not c or not l then return -2 end\n"
+"local r = tonumber(new.r) or 0\n"
+"local fill = ARGV[2] == 'f'\n"
+"local publish = not fill\n"
+"if ty == 'hash' then\n"
+"  local old = redis.call('HMGET', key, 'c', 'l', 'o', 'r', 'ip')\n"
+"  local oc, ol = tonumber(old[1]), tonumber(old[2])\n"
+"  local oo, orq = tonumber(old[3]) or 0, tonumber(old[4]) or 0\n"
+"  if not oc or not ol then return -1 end\n"
+"  if oo > 0 and c > oo then\n"
+"    redis.call('DEL', key)\n"
+"    publish = true\n"
+"  elseif o > 0 and oc > o then\n"
+"    return 0\n"
+"  elseif oo > 0 and o == 0 then\n"
+"    return 0\n"
+"  else\n"
+"    if oo > 0 and (o == 0 or oo < o) then o = oo end\n"
+"    if fill and o > 0 and oo == 0 then publish = true end\n"
+"    if oc < c then c = oc end\n"
+"    if ol > l then l = ol; new.ip = old[5] or '' end\n"
+"    if orq > r then r = orq end\n"
+"    if fill then\n"
+"      for k in pairs(new) do\n"
+"        if k == 't' or k == 'a' or k == 'n'\n"
+"           or string.sub(k, 1, 2) == 'v:' then new[k] = nil end\n"
+"      end\n"
+"    else\n"
+"      redis.call('DEL', key)\n"
+"    end\n"
+"  end\n"
+"else\n"
+"  publish = true\n"
+"end\n"
+"new.c, new.l, new.o, new.r = c, l, o, r\n"
+"local args = {}\n"
+"for k, v in pairs(new) do args[#args + 1] = k; args[#args + 1] = v end\n"
+"redis.call('HSET', key, unpack(args))\n"
+"if o > 0 then\n"
+"  redis.call('PEXPIREAT', key, o + tonumber(ARGV[4]))\n"
+"else\n"
+"  redis.call('PEXPIREAT', key, l + tonumber(ARGV[3]))\n"
+"end\n"
+"if publish then\n"
+"  redis.call('XADD', log, 'MAXLEN', '~', ARGV[5], '*', 'node', ARGV[1],\n"
+"             'kind', 'r', 'sid', ARGV[6],\n"
+"             unpack(redis.call('HGETALL', key)))\n"
+"end\n"
+"return 1\n";
+
+
+/*
+ * Last accesses, "SID LAST DELTA ADDR\n" each.  KEYS: the stream.
+ * ARGV: node, prefix, timeout, the stream's length, the touches.  A
+ * touch of a logged-out session or of someone else's key does nothing;
+ * the sids the engine does not hold are returned, to be put back.
+ */
+
+static const char  ngx_http_session_fleet_touch_script[] =
+"local ttl, out, missing = tonumber(ARGV[3]), {}, {}\n"
+"for sid, last, delta, addr in\n"
+"    string.gmatch(ARGV[5], '(%x+) (%d+) (%d+) (%S+)\\n') do\n"
+"  local key = ARGV[2] .. 's:' .. sid\n"
+"  local old = redis.pcall('HMGET', key, 'l', 'o')\n"
+"  if old['err'] == nil then\n"
+"    local ol = tonumber(old[1])\n"
+"    if not ol then\n"
+"      missing[#missing + 1] = sid\n"
+"    elseif (tonumber(old[2]) or 0) == 0 then\n"
+"      local l = tonumber(last)\n"
+"      redis.call('HINCRBY', key, 'r', delta)\n"
+"      if l > ol then\n"
+"        local ip = addr\n"
+"        if ip == '-' then ip = '' end\n"
+"        redis.call('HSET', key, 'l', last, 'ip', ip)\n"
+"        redis.call('PEXPIREAT', key, l + ttl)\n"
+"      end\n"
+"      out[#out + 1] = sid .. ' ' .. last .. ' ' .. delta .. ' ' .. addr\n"
+"                      .. '\\n'\n"
+"    end\n"
+"  end\n"
+"end\n"
+"if #out > 0 then\n"
+"  redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[4], '*',\n"
+"             'node', ARGV[1], 'kind', 't', 'd', table.concat(out))\n"
+"end\n"
+"return missing\n";
+
+
+/* at configuration: the node's fleet zone, "NAME fleet" */
+
+ngx_int_t
+ngx_http_session_fleet_add_zone(ngx_conf_t *cf,
+    ngx_http_session_fleet_conf_t *fcf, ngx_str_t *name)
+{
+    ngx_str_t  fname;
+
+    fname.len = name->len + sizeof(" fleet") - 1;
+    fname.data = ngx_pnalloc(cf->pool, fname.len);
+    if (fname.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_sprintf(fname.data, "%V fleet", name);
+
+    fcf->fleet_zone = ngx_shared_memory_add(cf, &fname, 8 * ngx_pagesize,
+                                            &ngx_http_session_fleet_tag);
+    if (fcf->fleet_zone == NULL) {
+        return NGX_ERROR;
+    }
+
+    fcf->fleet_zone->init = ngx_http_session_fleet_init_shm;
+    fcf->fleet_zone->data = fcf;
+
+    return NGX_OK;
+}
+
+
+/* kept across reloads: the node's id, its place in the stream */
+
+static ngx_int_t
+ngx_http_session_fleet_init_shm(ngx_shm_zone_t *shm_zone, void *data)
+{
+    ngx_slab_pool_t              *shpool;
+    ngx_http_session_fleet_sh_t  *sh;
+    u_char                        id[NGX_HTTP_SESSION_FLEET_NODE_LEN / 2];
+
+    shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+
+    if (data || shm_zone->shm.exists) {
+        return NGX_OK;
+    }
+
+    sh = ngx_slab_calloc(shpool, sizeof(ngx_http_session_fleet_sh_t));
+    if (sh == NULL) {
+        return NGX_ERROR;
+    }
+
+    randombytes_buf(id, sizeof(id));
+    ngx_hex_dump(sh->node, id, sizeof(id));
+
+    shpool->data = sh;
+
+    return NGX_OK;
+}
+
+
+/*
+ * postconfiguration: the phase handler, only where a fleet is.  In the
+ * location's rewrite phase, before the rewrite module's own handler (a
+ * module loaded later runs earlier in a phase), so "return" and "if"
+ * see a session another node made as well.
+ */
+
+ngx_int_t
+ngx_http_session_fleet_init(ngx_conf_t *cf)
+{
+    ngx_http_handler_pt           *h;
+    ngx_http_core_main_conf_t     *cmcf;
+    ngx_http_session_main_conf_t  *smcf;
+
+    smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_session_module);
+
+    if (smcf->fleets.nelts == 0) {
+        return NGX_OK;
+    }
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_REWRITE_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_session_fleet_handler;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_session_fleet_init_worker(ngx_cycle_t *cycle,
+    ngx_http_session_zone_t *zone)
+{
+    u_char                         *p;
+    ngx_slab_pool_t                *shpool;
+    ngx_http_session_fleet_t       *fleet;
+    ngx_http_session_fleet_conf_t  *fcf;
+
+    fcf = zone->fleet;
+
+    if (fcf == NULL
+        || (ngx_process != NGX_PROCESS_WORKER
+            && ngx_process != NGX_PROCESS_SINGLE))
+    {
+        return NGX_OK;
+    }
+
+    fleet = ngx_pcalloc(cycle->pool, sizeof(ngx_http_session_fleet_t));
+    if (fleet == NULL) {
+        return NGX_ERROR;
+    }
+
+    shpool = (ngx_slab_pool_t *) fcf->fleet_zone->shm.addr;
+
+    fleet->conf = fcf;
+    fleet->zone = zone;
+    fleet->shpool = shpool;
+    fleet->sh = shpool->data;
+    fleet->log = cycle->log;
+    fleet->pool = cycle->pool;
+
+    ngx_memcpy(fleet->node, fleet->sh->node, NGX_HTTP_SESSION_FLEET_NODE_LEN);
+
+    /* the keys and numbers every command repeats */
+
+    p = ngx_pnalloc(cycle->pool, 3 * fcf->prefix.len + 16);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    fleet->stream.data = p;
+    p = ngx_sprintf(p, "%Vlog", &fcf->prefix);
+    fleet->stream.len = p - fleet->stream.data;
+
+    fleet->epoch_key.data = p;
+    p = ngx_sprintf(p, "%Vepoch", &fcf->prefix);
+    fleet->epoch_key.len = p - fleet->epoch_key.data;
+
+    fleet->pattern.data = p;
+    p = ngx_sprintf(p, "%Vs:*", &fcf->prefix);
+    fleet->pattern.len = p - fleet->pattern.data;
+
+    fleet->ttl_len = ngx_sprintf(fleet->ttl, "%M", zone->timeout)
+                     - fleet->ttl;
+
+    /* a logout is kept at least as long as an open session lives */
+    fleet->tomb_len = ngx_sprintf(fleet->tomb, "%M",
+                                  ngx_max(zone->timeout, zone->keep_closed))
+                      - fleet->tomb;
+
+    ngx_http_session_fleet_sha(ngx_http_session_fleet_put_script,
+                               fleet->put_sha);
+    ngx_http_session_fleet_sha(ngx_http_session_fleet_touch_script,
+                               fleet->touch_sha);
+
+    fleet->changes = ngx_pcalloc(cycle->pool,
+                                 NGX_HTTP_SESSION_FLEET_CHANGES
+                                 * sizeof(ngx_http_session_fleet_change_t));
+    if (fleet->changes == NULL) {
+        return NGX_ERROR;
+    }
+
+    fleet->touches = ngx_pcalloc(cycle->pool,
+                                 NGX_HTTP_SESSION_FLEET_TOUCH_SLOTS
+                                 * sizeof(ngx_http_session_touch_t));
+    if (fleet->touches == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_session_batch_init(cycle->pool, &fleet->one, 1) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    fleet->engine = ngx_http_session_engine_create(&fcf->engine,
+                                               NGX_HTTP_SESSION_FLEET_INFLIGHT,
+                                               cycle->log);
+    if (fleet->engine == NULL) {
+        return NGX_ERROR;
+    }
+
+    fleet->engine->ready = ngx_http_session_fleet_ready;
+    fleet->engine->down = ngx_http_session_fleet_down;
+    fleet->engine->data = fleet;
+
+    fcf->fleet = fleet;
+
+    fleet->tick.handler = ngx_http_session_fleet_tick;
+    fleet->tick.data = fleet;
+    fleet->tick.log = cycle->log;
+    fleet->tick.cancelable = 1;
+
+    ngx_http_session_engine_connect(fleet->engine);
+    ngx_http_session_fleet_lease(fleet);
+
+    ngx_add_timer(&fleet->tick, NGX_HTTP_SESSION_FLEET_TICK);
+
+    return NGX_OK;
+}
+
+
+void
+ngx_http_session_fleet_exit(ngx_http_session_zone_t *zone)
+{
+    ngx_http_session_fleet_t  *fleet;
+
+    if (zone->fleet == NULL || zone->fleet->fleet == NULL) {
+        return;
+    }
+
+    fleet = zone->fleet->fleet;
+    fleet->exiting = 1;
+
+    if (fleet->leader) {
+        ngx_http_session_fleet_sync_stop(fleet);
+        (void) ngx_atomic_cmp_set(&fleet->sh->leader, ngx_pid, 0);
+        fleet->leader = 0;
+    }
+
+    ngx_http_session_engine_close(fleet->engine);
+}
+
+
+/*
+ * Once a second: the lease, the last accesses gathered, what waits in
+ * the queue, and the leader's work.  A worker that is shutting down
+ * hands the lease over at once.
+ */
+
+static void
+ngx_http_session_fleet_tick(ngx_event_t *ev)
+{
+    ngx_http_session_fleet_t *fleet = ev->data;
+
+    if (ngx_exiting || ngx_terminate || ngx_quit) {
+        if (fleet->leader) {
+            ngx_http_session_fleet_sync_stop(fleet);
+            (void) ngx_atomic_cmp_set(&fleet->sh->leader, ngx_pid, 0);
+            fleet->leader = 0;
+        }
+
+        ngx_http_session_fleet_flush(fleet);
+        ngx_http_session_fleet_drain(fleet);
+
+        ngx_add_timer(ev, NGX_HTTP_SESSION_FLEET_TICK);
+        return;
+    }
+
+    ngx_http_session_fleet_lease(fleet);
+    ngx_http_session_fleet_flush(fleet);
+    ngx_http_session_fleet_drain(fleet);
+
+    if (fleet->leader) {
+        ngx_http_session_fleet_sync_tick(fleet);
+    }
+
+    ngx_add_timer(ev, NGX_HTTP_SESSION_FLEET_TICK);
+}
+
+
+/*
+ * One worker of a node follows the stream: the one holding the lease,
+ * renewed every tick; a worker that died, or stalled beyond the lease,
+ * loses it to another.
+ */
+
+static void
+ngx_http_session_fleet_lease(ngx_http_session_fleet_t *fleet)
+{
+    int64_t                       now;
+    ngx_atomic_uint_t             holder;
+    ngx_http_session_fleet_sh_t  *sh;
+
+    sh = fleet->sh;
+    now = ngx_http_session_now();
+    holder = sh->leader;
+
+    if (holder == (ngx_atomic_uint_t) ngx_pid) {
+        sh->lease = now + NGX_HTTP_SESSION_FLEET_LEASE;
+
+    } else if ((holder == 0 || (int64_t) sh->lease < now)
+               && ngx_atomic_cmp_set(&sh->leader, holder, ngx_pid))
+    {
+        sh->lease = now + NGX_HTTP_SESSION_FLEET_LEASE;
+
+    } else {
+        if (fleet->leader) {
+            ngx_log_error(NGX_LOG_NOTICE, fleet->log, 0,
+                          "session fleet: zone \"%V\": process %P follows "
+                          "the stream now", &fleet->zone->name,
+                          (ngx_pid_t) holder);
+            ngx_http_session_fleet_sync_stop(fleet);
+            fleet->leader = 0;
+        }
+
+        return;
+    }
+
+    if (!fleet->leader) {
+        fleet->leader = 1;
+        ngx_http_session_fleet_sync_start(fleet);
+    }
+}
+
+
+/*
+ * The connection is up: the scripts are loaded first (pipelined, so the
+ * commands after them find them), then whatever waited is sent.
+ */
+
+static void
+ngx_http_session_fleet_ready(ngx_http_session_engine_t *engine)
+{
+    ngx_http_session_fleet_t *fleet = engine->data;
+
+    ngx_atomic_uint_t             state;
+    const char                   *argv[3];
+    size_t                        argvlen[3];
+    ngx_http_session_fleet_sh_t  *sh;
+
+    sh = fleet->sh;
+
+    argv[0] = "SCRIPT";
+    argvlen[0] = 6;
+    argv[1] = "LOAD";
+    argvlen[1] = 4;
+    argv[2] = ngx_http_session_fleet_put_script;
+    argvlen[2] = sizeof(ngx_http_session_fleet_put_script) - 1;
+
+    if (ngx_http_session_engine_send(engine, ngx_http_session_fleet_loaded,
+                                     fleet->put_sha,
+                                     engine->conf->timeout, 3, argv, argvlen)
+        != NGX_OK)
+    {
+        return;
+    }
+
+    argv[2] = ngx_http_session_fleet_touch_script;
+    argvlen[2] = sizeof(ngx_http_session_fleet_touch_script) - 1;
+
+    if (ngx_http_session_engine_send(engine, ngx_http_session_fleet_loaded,
+                                     fleet->touch_sha,
+                                     engine->conf->timeout, 3, argv, argvlen)
+        != NGX_OK)
+    {
+        return;
+    }
+
+    state = sh->state;
+
+    if (state != NGX_HTTP_SESSION_ENGINE_OK
+        && ngx_atomic_cmp_set(&sh->state, state,
+                              NGX_HTTP_SESSION_ENGINE_OK))
+    {
+        sh->since = ngx_http_session_now();
+        ngx_log_error(NGX_LOG_NOTICE, fleet->log, 0,
+                      "session fleet: the engine at %V is up again for "
+                      "zone \"%V\"", &engine->conf->address,
+                      &fleet->zone->name);
+
+    } else if (ngx_atomic_cmp_set(&sh->announced, 0, 1)) {
+        sh->since = ngx_http_session_now();
+        ngx_log_error(NGX_LOG_NOTICE, fleet->log, 0,
+                      "session fleet: zone \"%V\" shares its sessions "
+                      "through the engine at %V as node %*s",
+                      &fleet->zone->name, &engine->conf->address,
+                      (size_t) NGX_HTTP_SESSION_FLEET_NODE_LEN, fleet->node);
+    }
+
+    if (engine == fleet->engine) {
+        ngx_http_session_fleet_drain(fleet);
+        ngx_http_session_fleet_flush(fleet);
+    }
+
+    if (fleet->leader) {
+        ngx_http_session_fleet_sync_start(fleet);
+    }
+}
+
+
+static void
+ngx_http_session_fleet_loaded(ngx_http_session_engine_t *engine,
+    redisReply *reply, void *data)
+{
+    u_char *sha = data;
+
+    if (reply == NULL) {
+        return;
+    }
+
+    if (reply->type != REDIS_REPLY_STRING || reply->len != 40
+        || ngx_strncasecmp((u_char *) reply->str, sha, 40) != 0)
+    {
+        /* an engine without scripting is no engine for the fleet */
+        ngx_http_session_engine_fail(engine, NGX_HTTP_SESSION_ENGINE_PROTOCOL,
+                                     (reply->type == REDIS_REPLY_ERROR)
+                                     ? reply->str
+                                     : "SCRIPT LOAD failed");
+    }
+}
+
+
+/*
+ * A connection failed: one line per change of the node's state, by
+ * whichever worker saw the change first, naming the engine.
+ */
+
+static void
+ngx_http_session_fleet_down(ngx_http_session_engine_t *engine)
+{
+    ngx_http_session_fleet_t *fleet = engine->data;
+
+    ngx_atomic_uint_t             state;
+    ngx_http_session_fleet_sh_t  *sh;
+
+    sh = fleet->sh;
+    state = sh->state;
+
+    (void) ngx_atomic_fetch_add(&sh->errors, 1);
+
+    if (state == engine->reason
+        || !ngx_atomic_cmp_set(&sh->state, state, engine->reason))
+    {
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_ERR, fleet->log, 0,
+                  "session fleet: the engine at %V is unavailable for zone "
+                  "\"%V\": %s; sessions are tracked and answered locally "
+                  "until it returns", &engine->conf->address,
+                  &fleet->zone->name, engine->error);
+
+    ngx_shmtx_lock(&fleet->shpool->mutex);
+
+    sh->since = ngx_http_session_now();
+    sh->error_at = sh->since;
+    ngx_cpystrn(sh->error, engine->error, sizeof(sh->error));
+
+    ngx_shmtx_unlock(&fleet->shpool->mutex);
+}
+
+
+/* the last error the engine gave, for the status, logged now and then */
+
+void
+ngx_http_session_fleet_error(ngx_http_session_fleet_t *fleet,
+    const char *what, const char *detail)
+{
+    u_char                       *p, *last;
+    int64_t                       now;
+    ngx_http_session_fleet_sh_t  *sh;
+
+    sh = fleet->sh;
+    now = ngx_http_session_now();
+
+    ngx_shmtx_lock(&fleet->shpool->mutex);
+
+    if (now - sh->error_at < NGX_HTTP_SESSION_FLEET_LOG_EVERY) {
+        ngx_shmtx_unlock(&fleet->shpool->mutex);
+        return;
+    }
+
+    sh->error_at = now;
+
+    last = sh->error + sizeof(sh->error) - 1;
+    p = ngx_snprintf(sh->error, last - sh->error, "%s: %s", what,
+                     detail ? detail : "");
+
+    /* the engine's words may hold anything */
+
+    for (last = p, p = sh->error; p < last; p++) {
+        if (*p < 0x20 || *p >= 0x7f) {
+            *p = '?';
+        }
+    }
+
+    *last = '\0';
+
+    ngx_shmtx_unlock(&fleet->shpool->mutex);
+
+    ngx_log_error(NGX_LOG_ERR, fleet->log, 0,
+                  "session fleet: zone \"%V\", engine at %V: %s: %s",
+                  &fleet->zone->name, &fleet->conf->engine.address, what,
+                  detail ? detail : "");
+}
+
+
+/* tracking's calls: a change of a session, to send at once */
+
+void
+ngx_http_session_fleet_changed(ngx_http_session_zone_t *zone,
+    u_char *digest)
+{
+    ngx_http_session_fleet_t  *fleet;
+
+    fleet = zone->fleet->fleet;
+
+    if (fleet == NULL) {
+        return;
+    }
+
+    (void) ngx_http_session_fleet_queue(fleet, digest,
+                                        NGX_HTTP_SESSION_FLEET_PUT, NULL);
+    ngx_http_session_fleet_drain(fleet);
+}
+
+
+/*
+ * A logout: the session's record is taken before it ends (with
+ * keep_closed=0 the zone forgets it at once), and sent with its logout
+ * time once it has.
+ */
+
+void *
+ngx_http_session_fleet_before_end(ngx_http_session_zone_t *zone,
+    u_char *digest)
+{
+    ngx_http_session_fleet_t       *fleet;
+    ngx_http_session_record_t      *rec;
+    ngx_http_session_fleet_copy_t  *copy;
+
+    fleet = zone->fleet->fleet;
+
+    if (fleet == NULL
+        || ngx_http_session_read_one(zone, digest, &fleet->one) != NGX_OK)
+    {
+        return NULL;
+    }
+
+    copy = ngx_alloc(sizeof(ngx_http_session_fleet_copy_t), fleet->log);
+    if (copy == NULL) {
+        return NULL;
+    }
+
+    rec = &fleet->one.records[0];
+
+    ngx_http_session_record_import(rec, &zone->sh->types[rec->type],
+                                   &copy->im);
+
+    copy->im.type.len = ngx_min(copy->im.type.len, sizeof(copy->type));
+    copy->im.type.data = ngx_cpymem(copy->type, copy->im.type.data,
+                                    copy->im.type.len)
+                         - copy->im.type.len;
+    copy->im.id.data = ngx_cpymem(copy->id, rec->id.data, rec->id.len)
+                       - rec->id.len;
+    copy->im.name.data = ngx_cpymem(copy->name, rec->name.data,
+                                    rec->name.len)
+                         - rec->name.len;
+    copy->im.vars.data = ngx_cpymem(copy->vars, rec->vars.data,
+                                    rec->vars.len)
+                         - rec->vars.len;
+
+    return copy;
+}
+
+
+void
+ngx_http_session_fleet_ended(ngx_http_session_zone_t *zone, void *data,
+    int64_t logout)
+{
+    ngx_http_session_fleet_copy_t *copy = data;
+
+    ngx_http_session_fleet_t  *fleet;
+
+    fleet = zone->fleet->fleet;
+
+    if (fleet == NULL) {
+        ngx_free(copy);
+        return;
+    }
+
+    copy->im.logout = logout;
+
+    if (copy->im.last > logout) {
+        copy->im.last = logout;
+    }
+
+    if (ngx_http_session_fleet_queue(fleet, copy->im.digest,
+                                     NGX_HTTP_SESSION_FLEET_END, copy)
+        != NGX_OK)
+    {
+        ngx_free(copy);
+    }
+
+    ngx_http_session_fleet_drain(fleet);
+}
+
+
+/*
+ * A change waits here until the connection has room.  A full queue
+ * drops it: the zone is put back whole once the engine is there again.
+ */
+
+ngx_int_t
+ngx_http_session_fleet_queue(ngx_http_session_fleet_t *fleet,
+    u_char *digest, ngx_uint_t kind, ngx_http_session_fleet_copy_t *copy)
+{
+    ngx_http_session_fleet_change_t  *ch;
+
+    if (fleet->nchanges == NGX_HTTP_SESSION_FLEET_CHANGES) {
+        (void) ngx_atomic_fetch_add(&fleet->sh->dropped, 1);
+        fleet->sh->putback = 1;
+        return NGX_ERROR;
+    }
+
+    ch = &fleet->changes[(fleet->chead + fleet->nchanges)
+                         % NGX_HTTP_SESSION_FLEET_CHANGES];
+
+    ngx_memcpy(ch->digest, digest, NGX_HTTP_SESSION_DIGEST_LEN);
+    ch->kind = kind;
+    ch->copy = copy;
+
+    fleet->nchanges++;
+    (void) ngx_atomic_fetch_add(&fleet->sh->queued, 1);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_session_fleet_drain(ngx_http_session_fleet_t *fleet)
+{
+    ngx_int_t                         rc;
+    ngx_http_session_fleet_change_t  *ch;
+
+    while (fleet->nchanges
+           && ngx_http_session_engine_room(fleet->engine)
+              > NGX_HTTP_SESSION_FLEET_RESERVE)
+    {
+        ch = &fleet->changes[fleet->chead];
+
+        rc = ngx_http_session_fleet_send(fleet, ch);
+
+        if (rc == NGX_AGAIN) {
+            return;
+        }
+
+        fleet->chead = (fleet->chead + 1) % NGX_HTTP_SESSION_FLEET_CHANGES;
+        fleet->nchanges--;
+        (void) ngx_atomic_fetch_add(&fleet->sh->queued, -1);
+    }
+}
+
+
+/*
+ * NGX_AGAIN: not sent, try later; otherwise the change left the queue
+ * (sent, or there is nothing to send any more).
+ */
+
+static ngx_int_t
+ngx_http_session_fleet_send(ngx_http_session_fleet_t *fleet,
+    ngx_http_session_fleet_change_t *ch)
+{
+    ngx_int_t                        rc;
+    ngx_http_session_import_t        im, *pim;
+    ngx_http_session_record_t       *rec;
+    ngx_http_session_fleet_sent_t   *sent;
+
+    if (ch->kind == NGX_HTTP_SESSION_FLEET_END) {
+        pim = &ch->copy->im;
+
+    } else {
+        if (ngx_http_session_read_one(fleet->zone, ch->digest, &fleet->one)
+            != NGX_OK)
+        {
+            /* gone meanwhile: expired, evicted, or ended and sent so */
+            return NGX_OK;
+        }
+
+        rec = &fleet->one.records[0];
+        ngx_http_session_record_import(rec,
+                                       &fleet->zone->sh->types[rec->type],
+                                       &im);
+        pim = &im;
+    }
+
+    sent = ngx_alloc(sizeof(ngx_http_session_fleet_sent_t), fleet->log);
+    if (sent == NULL) {
+        return NGX_AGAIN;
+    }
+
+    sent->fleet = fleet;
+    sent->kind = ch->kind;
+    sent->copy = ch->copy;
+    ngx_memcpy(sent->digest, ch->digest, NGX_HTTP_SESSION_DIGEST_LEN);
+
+    rc = ngx_http_session_fleet_put(fleet, pim, ch->kind,
+                                    ngx_http_session_fleet_put_done, sent);
+
+    if (rc != NGX_OK) {
+        ngx_free(sent);
+        return NGX_AGAIN;
+    }
+
+    return NGX_OK;
+}
+
+
+/* EVALSHA of the merge script for one record */
+
+ngx_int_t
+ngx_http_session_fleet_put(ngx_http_session_fleet_t *fleet,
+    ngx_http_session_import_t *im, ngx_uint_t kind,
+    ngx_http_session_engine_reply_pt handler, void *data)
+{
+    u_char         *p;
+    ngx_uint_t      n;
+    const char     *argv[11 + 2 * NGX_HTTP_SESSION_FLEET_FIELDS_MAX];
+    size_t          argvlen[11 + 2 * NGX_HTTP_SESSION_FLEET_FIELDS_MAX];
+    u_char          key[NGX_HTTP_SESSION_FLEET_PREFIX_MAX + 2
+                        + NGX_HTTP_SESSION_SID_LEN];
+    u_char          buf[512];
+
+    p = ngx_sprintf(key, "%Vs:", &fleet->conf->prefix);
+    p = ngx_http_session_sid(p, im->digest);
+
+    argv[0] = "EVALSHA";
+    argvlen[0] = 7;
+    argv[1] = (const char *) fleet->put_sha;
+    argvlen[1] = 40;
+    argv[2] = "2";
+    argvlen[2] = 1;
+    argv[3] = (const char *) key;
+    argvlen[3] = p - key;
+    argv[4] = (const char *) fleet->stream.data;
+    argvlen[4] = fleet->stream.len;
+    argv[5] = (const char *) fleet->node;
+    argvlen[5] = NGX_HTTP_SESSION_FLEET_NODE_LEN;
+    argv[6] = (kind == NGX_HTTP_SESSION_FLEET_FILL) ? "f" : "r";
+    argvlen[6] = 1;
+    argv[7] = (const char *) fleet->ttl;
+    argvlen[7] = fleet->ttl_len;
+    argv[8] = (const char *) fleet->tomb;
+    argvlen[8] = fleet->tomb_len;
+    argv[9] = NGX_HTTP_SESSION_FLEET_MAXLEN;
+    argvlen[9] = sizeof(NGX_HTTP_SESSION_FLEET_MAXLEN) - 1;
+    argv[10] = (const char *) key + fleet->conf->prefix.len + 2;
+    argvlen[10] = NGX_HTTP_SESSION_SID_LEN;
+
+    n = ngx_http_session_fleet_encode_record(im, buf, sizeof(buf),
+                                          &argv[11], &argvlen[11],
+                                          2 * NGX_HTTP_SESSION_FLEET_FIELDS_MAX);
+    if (n == 0) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_session_engine_send(fleet->engine, handler, data,
+                                        fleet->conf->engine.timeout,
+                                        (int) (11 + n), argv, argvlen);
+}
+
+
+static void
+ngx_http_session_fleet_put_done(ngx_http_session_engine_t *engine,
+    redisReply *reply, void *data)
+{
+    ngx_http_session_fleet_sent_t *sent = data;
+
+    int64_t                    rc;
+    ngx_http_session_fleet_t  *fleet;
+
+    fleet = sent->fleet;
+
+    if (reply == NULL) {
+        /* lost with the connection: sent again when it is back */
+
+        if (ngx_http_session_fleet_queue(fleet, sent->digest, sent->kind,
+                                         sent->copy)
+            != NGX_OK && sent->copy)
+        {
+            ngx_free(sent->copy);
+        }
+
+        ngx_free(sent);
+        return;
+    }
+
+    if (ngx_http_session_fleet_integer(reply, &rc) != NGX_OK) {
+        ngx_http_session_fleet_error(fleet, "a change was refused",
+                                     (reply->type == REDIS_REPLY_ERROR)
+                                     ? reply->str : "not an integer");
+
+    } else if (rc < 0) {
+        (void) ngx_atomic_fetch_add(&fleet->sh->rejected, 1);
+        ngx_http_session_fleet_error(fleet, "a change was not merged",
+                                     "the session's key holds someone "
+                                     "else's data");
+
+    } else {
+        (void) ngx_atomic_fetch_add(&fleet->sh->sent, 1);
+    }
+
+    if (sent->copy) {
+        ngx_free(sent->copy);
+    }
+
+    ngx_free(sent);
+
+    ngx_http_session_fleet_drain(fleet);
+}
+
+
+/*
+ * A tracked request used a session: gathered here per digest, the
+ * latest time and the number of requests, and sent once a second.  A
+ * full table is sent at once, or, with the engine away, the use is
+ * left out: the zone is put back when it returns.
+ */
+
+void
+ngx_http_session_fleet_touch(ngx_http_session_zone_t *zone, u_char *digest,
+    u_char *addr, size_t addr_len)
+{
+    ngx_uint_t                 i, mask;
+    ngx_http_session_touch_t  *t;
+    ngx_http_session_fleet_t  *fleet;
+
+    fleet = zone->fleet->fleet;
+
+    if (fleet == NULL) {
+        return;
+    }
+
+    mask = NGX_HTTP_SESSION_FLEET_TOUCH_SLOTS - 1;
+
+    for (i = ngx_http_session_fleet_slot(digest); /* void */ ;
+         i = (i + 1) & mask)
+    {
+        t = &fleet->touches[i];
+
+        if (t->delta == 0) {
+            break;
+        }
+
+        if (ngx_memcmp(t->digest, digest, NGX_HTTP_SESSION_DIGEST_LEN)
+            == 0)
+        {
+            goto found;
+        }
+    }
+
+    if (fleet->ntouches >= NGX_HTTP_SESSION_FLEET_TOUCH_SLOTS / 2) {
+        ngx_http_session_fleet_flush(fleet);
+
+        if (fleet->ntouches) {
+            (void) ngx_atomic_fetch_add(&fleet->sh->dropped, 1);
+            return;
+        }
+
+        /* the table is empty now: the slot found above is free still */
+    }
+
+    ngx_memcpy(t->digest, digest, NGX_HTTP_SESSION_DIGEST_LEN);
+    t->delta = 0;
+    fleet->ntouches++;
+
+found:
+
+    t->delta++;
+    t->last = ngx_http_session_now();
+    t->addr_len = (u_char) addr_len;
+    ngx_memcpy(t->addr, addr, addr_len);
+}
+
+
+static ngx_uint_t
+ngx_http_session_fleet_slot(u_char *digest)
+{
+    uint32_t  h;
+
+    /* the digest is a keyed PRF's output: any of its bytes will do */
+    ngx_memcpy(&h, digest, sizeof(uint32_t));
+
+    return h & (NGX_HTTP_SESSION_FLEET_TOUCH_SLOTS - 1);
+}
+
+
+/* the gathered last accesses, NGX_HTTP_SESSION_FLEET_TOUCHES a command */
+
+static void
+ngx_http_session_fleet_flush(ngx_http_session_fleet_t *fleet)
+{
+    u_char                          *p, *text;
+    ngx_uint_t                       i, n;
+    const char                      *argv[9];
+    size_t                           argvlen[9];
+    ngx_http_session_touch_t        *t;
+    ngx_http_session_fleet_batch_t  *b;
+
+    if (fleet->ntouches == 0
+        || ngx_http_session_engine_room(fleet->engine)
+           <= NGX_HTTP_SESSION_FLEET_RESERVE)
+    {
+        return;
+    }
+
+    text = ngx_alloc(NGX_HTTP_SESSION_FLEET_TOUCHES
+                     * NGX_HTTP_SESSION_FLEET_TOUCH_LEN, fleet->log);
+    if (text == NULL) {
+        return;
+    }
+
+    b = NULL;
+    i = 0;
+
+    while (fleet->ntouches) {
+
+        if (b == NULL) {
+            b = ngx_alloc(sizeof(ngx_http_session_fleet_batch_t)
+                          + (NGX_HTTP_SESSION_FLEET_TOUCHES - 1)
+                            * sizeof(ngx_http_session_touch_t),
+                          fleet->log);
+            if (b == NULL) {
+                break;
+            }
+
+            b->fleet = fleet;
+            b->n = 0;
+        }
+
+        /* the table is emptied in slot order; no probe run is left cut */
+
+        for ( /* void */ ;
+             i < NGX_HTTP_SESSION_FLEET_TOUCH_SLOTS
+             && b->n < NGX_HTTP_SESSION_FLEET_TOUCHES;
+             i++)
+        {
+            t = &fleet->touches[i];
+
+            if (t->delta) {
+                b->touches[b->n++] = *t;
+                t->delta = 0;
+                fleet->ntouches--;
+            }
+        }
+
+        p = text;
+
+        for (n = 0; n < b->n; n++) {
+            p = ngx_http_session_fleet_encode_touch(p, &b->touches[n]);
+        }
+
+        argv[0] = "EVALSHA";
+        argvlen[0] = 7;
+        argv[1] = (const char *) fleet->touch_sha;
+        argvlen[1] = 40;
+        argv[2] = "1";
+        argvlen[2] = 1;
+        argv[3] = (const char *) fleet->stream.data;
+        argvlen[3] = fleet->stream.len;
+        argv[4] = (const char *) fleet->node;
+        argvlen[4] = NGX_HTTP_SESSION_FLEET_NODE_LEN;
+        argv[5] = (const char *) fleet->conf->prefix.data;
+        argvlen[5] = fleet->conf->prefix.len;
+        argv[6] = (const char *) fleet->ttl;
+        argvlen[6] = fleet->ttl_len;
+        argv[7] = NGX_HTTP_SESSION_FLEET_MAXLEN;
+        argvlen[7] = sizeof(NGX_HTTP_SESSION_FLEET_MAXLEN) - 1;
+        argv[8] = (const char *) text;
+        argvlen[8] = p - text;
+
+        if (ngx_http_session_engine_send(fleet->engine,
+                                         ngx_http_session_fleet_touch_done,
+                                         b, fleet->conf->engine.timeout,
+                                         9, argv, argvlen)
+            != NGX_OK)
+        {
+            /* back into the table, for the next tick */
+
+            for (n = 0; n < b->n; n++) {
+                ngx_http_session_fleet_retouch(fleet, &b->touches[n]);
+            }
+
+            ngx_free(b);
+            b = NULL;
+            break;
+        }
+
+        (void) ngx_atomic_fetch_add(&fleet->sh->touches, b->n);
+        b = NULL;
+
+        if (ngx_http_session_engine_room(fleet->engine)
+            <= NGX_HTTP_SESSION_FLEET_RESERVE)
+        {
+            break;
+        }
+    }
+
+    if (b) {
+        ngx_free(b);
+    }
+
+    ngx_free(text);
+}
+
+
+static void
+ngx_http_session_fleet_retouch(ngx_http_session_fleet_t *fleet,
+    ngx_http_session_touch_t *t)
+{
+    ngx_uint_t                 i, mask;
+    ngx_http_session_touch_t  *s;
+
+    mask = NGX_HTTP_SESSION_FLEET_TOUCH_SLOTS - 1;
+
+    for (i = ngx_http_session_fleet_slot(t->digest); /* void */ ;
+         i = (i + 1) & mask)
+    {
+        s = &fleet->touches[i];
+
+        if (s->delta == 0) {
+            if (fleet->ntouches >= NGX_HTTP_SESSION_FLEET_TOUCH_SLOTS / 2) {
+                (void) ngx_atomic_fetch_add(&fleet->sh->dropped, 1);
+                return;
+            }
+
+            *s = *t;
+            fleet->ntouches++;
+            return;
+        }
+
+        if (ngx_memcmp(s->digest, t->digest, NGX_HTTP_SESSION_DIGEST_LEN)
+            == 0)
+        {
+            s->delta += t->delta;
+
+            if (t->last > s->last) {
+                s->last = t->last;
+            }
+
+            return;
+        }
+    }
+}
+
+
+/*
+ * The engine's answer to a batch of touches: the sessions it does not
+ * hold (it lost them, or never had them) are put back from the zone.
+ */
+
+static void
+ngx_http_session_fleet_touch_done(ngx_http_session_engine_t *engine,
+    redisReply *reply, void *data)
+{
+    ngx_http_session_fleet_batch_t *b = data;
+
+    size_t                     i;
+    redisReply                *e;
+    ngx_http_session_fleet_t  *fleet;
+    u_char                     digest[NGX_HTTP_SESSION_DIGEST_LEN];
+
+    fleet = b->fleet;
+
+    if (reply == NULL) {
+        for (i = 0; i < b->n; i++) {
+            ngx_http_session_fleet_retouch(fleet, &b->touches[i]);
+        }
+
+        ngx_free(b);
+        return;
+    }
+
+    ngx_free(b);
+
+    if (reply->type != REDIS_REPLY_ARRAY) {
+        ngx_http_session_fleet_error(fleet, "last accesses were refused",
+                                     (reply->type == REDIS_REPLY_ERROR)
+                                     ? reply->str : "not a list");
+        return;
+    }
+
+    for (i = 0; i < reply->elements; i++) {
+        e = reply->element[i];
+
+        if (e == NULL || e->type != REDIS_REPLY_STRING
+            || ngx_http_session_parse_sid((u_char *) e->str, e->len, digest)
+               != NGX_OK)
+        {
+            (void) ngx_atomic_fetch_add(&fleet->sh->rejected, 1);
+            continue;
+        }
+
+        (void) ngx_http_session_fleet_queue(fleet, digest,
+                                            NGX_HTTP_SESSION_FLEET_FILL,
+                                            NULL);
+    }
+
+    ngx_http_session_fleet_drain(fleet);
+}
+
+
+/*
+ * In locations of a zone with a fleet: a token this node does not know
+ * is looked up in the engine, by its public id, before the request goes
+ * on.  The request waits on an event (NGX_DONE stops the phases without
+ * finalizing; they are run again when the answer or the timeout comes)
+ * and one whose client left meanwhile is never touched again.
+ */
+
+static ngx_int_t
+ngx_http_session_fleet_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                  rc;
+    ngx_http_session_ctx_t    *ctx;
+    ngx_http_session_zone_t   *zone;
+
+    if (r != r->main) {
+        return NGX_DECLINED;
+    }
+
+    zone = ngx_http_session_loc_zone(r);
+
+    if (zone == NULL || zone->fleet == NULL || zone->fleet->fleet == NULL) {
+        return NGX_DECLINED;
+    }
+
+    ctx = ngx_http_session_find(r);
+
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ctx->fleet == NGX_HTTP_SESSION_FLEET_WAITING) {
+        return NGX_DONE;
+    }
+
+    if (ctx->fleet || ctx->live || !ctx->token) {
+        return NGX_DECLINED;
+    }
+
+    ctx->fleet = NGX_HTTP_SESSION_FLEET_ASKED;
+
+    rc = ngx_http_session_fleet_lookup(r, zone->fleet->fleet, ctx->digest);
+
+    if (rc == NGX_AGAIN) {
+        ctx->fleet = NGX_HTTP_SESSION_FLEET_WAITING;
+        return NGX_DONE;
+    }
+
+    return NGX_DECLINED;
+}
+
+
+static ngx_int_t
+ngx_http_session_fleet_lookup(ngx_http_request_t *r,
+    ngx_http_session_fleet_t *fleet, u_char *digest)
+{
+    u_char                           *p;
+    const char                       *argv[2];
+    size_t                            argvlen[2];
+    ngx_http_session_fleet_lookup_t  *lk;
+    u_char                            key[NGX_HTTP_SESSION_FLEET_PREFIX_MAX
+                                          + 2 + NGX_HTTP_SESSION_SID_LEN];
+
+    if (fleet->lookups >= NGX_HTTP_SESSION_FLEET_RESERVE
+        || ngx_http_session_engine_room(fleet->engine) == 0)
+    {
+        return NGX_DECLINED;
+    }
+
+    lk = ngx_calloc(sizeof(ngx_http_session_fleet_lookup_t), fleet->log);
+    if (lk == NULL) {
+        return NGX_DECLINED;
+    }
+
+    lk->cleanup = ngx_pool_cleanup_add(r->pool, 0);
+    if (lk->cleanup == NULL) {
+        ngx_free(lk);
+        return NGX_DECLINED;
+    }
+
+    p = ngx_sprintf(key, "%Vs:", &fleet->conf->prefix);
+    p = ngx_http_session_sid(p, digest);
+
+    argv[0] = "HGETALL";
+    argvlen[0] = 7;
+    argv[1] = (const char *) key;
+    argvlen[1] = p - key;
+
+    if (ngx_http_session_engine_send(fleet->engine,
+                                     ngx_http_session_fleet_lookup_done, lk,
+                                     fleet->conf->engine.timeout,
+                                     2, argv, argvlen)
+        != NGX_OK)
+    {
+        lk->cleanup->handler = NULL;
+        ngx_free(lk);
+        return NGX_DECLINED;
+    }
+
+    lk->request = r;
+    lk->fleet = fleet;
+    ngx_memcpy(lk->digest, digest, NGX_HTTP_SESSION_DIGEST_LEN);
+    lk->cleanup->handler = ngx_http_session_fleet_lookup_cleanup;
+    lk->cleanup->data = lk;
+
+    /* the request's own wait: it keeps a worker that shuts down alive */
+
+    lk->wait.handler = ngx_http_session_fleet_lookup_wait;
+    lk->wait.data = lk;
+    lk->wait.log = r->connection->log;
+
+    ngx_add_timer(&lk->wait, fleet->conf->engine.timeout);
+
+    fleet->lookups++;
+    (void) ngx_atomic_fetch_add(&fleet->sh->lookups, 1);
+
+    r->read_event_handler = ngx_http_test_reading;
+    r->write_event_handler = ngx_http_request_empty_handler;
+
+    return NGX_AGAIN;
+}
+
+
+/*
+ * The engine's answer, or NULL when the connection went away first.  A
+ * session it holds is brought into the zone, whether or not the request
+ * still waits for it.
+ */
+
+static void
+ngx_http_session_fleet_lookup_done(ngx_http_session_engine_t *engine,
+    redisReply *reply, void *data)
+{
+    ngx_http_session_fleet_lookup_t *lk = data;
+
+    ngx_int_t                         rc;
+    const char                       *error;
+    ngx_http_session_fleet_t         *fleet;
+    ngx_http_session_fleet_record_t   rec;
+
+    fleet = lk->fleet;
+    fleet->lookups--;
+    lk->replied = 1;
+
+    if (reply) {
+        error = NULL;
+
+        rc = ngx_http_session_fleet_decode_record(reply, lk->digest, &rec,
+                                                  &error);
+
+        if (rc == NGX_OK) {
+            if (ngx_http_session_merge(fleet->zone, &rec.im) == NGX_OK
+                && rec.im.logout == 0)
+            {
+                lk->imported = 1;
+                (void) ngx_atomic_fetch_add(&fleet->sh->found, 1);
+            }
+
+        } else if (rc == NGX_ERROR) {
+            (void) ngx_atomic_fetch_add(&fleet->sh->rejected, 1);
+            ngx_http_session_fleet_error(fleet, "a session of the engine "
+                                         "was refused", error);
+        }
+    }
+
+    if (lk->request == NULL || lk->resumed) {
+        ngx_free(lk);
+        return;
+    }
+
+    /* resumed from the event loop, not from inside hiredis */
+
+    if (lk->wait.timer_set) {
+        ngx_del_timer(&lk->wait);
+    }
+
+    ngx_post_event(&lk->wait, &ngx_posted_events);
+}
+
+
+/* the answer came (posted), or the timeout: the request goes on */
+
+static void
+ngx_http_session_fleet_lookup_wait(ngx_event_t *ev)
+{
+    ngx_http_session_fleet_lookup_t *lk = ev->data;
+
+    ngx_connection_t         *c;
+    ngx_http_request_t       *r;
+    ngx_http_session_ctx_t   *ctx;
+
+    r = lk->request;
+
+    if (r == NULL) {
+        return;
+    }
+
+    if (!lk->replied) {
+        (void) ngx_atomic_fetch_add(&lk->fleet->sh->timeouts, 1);
+    }
+
+    /* the request no longer knows the lookup; the reply frees it */
+
+    lk->resumed = 1;
+    lk->request = NULL;
+    lk->cleanup->handler = NULL;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_session_module);
+
+    if (ctx) {
+        ctx->fleet = NGX_HTTP_SESSION_FLEET_ASKED;
+
+        if (lk->imported) {
+            /* looked up again, and counted, now that the zone has it */
+            ctx->looked_up = 0;
+        }
+    }
+
+    if (lk->replied) {
+        ngx_free(lk);
+    }
+
+    c = r->connection;
+
+    r->write_event_handler = ngx_http_core_run_phases;
+    ngx_http_core_run_phases(r);
+
+    ngx_http_run_posted_requests(c);
+}
+
+
+/* the request is freed (its client left): the lookup lets go of it */
+
+static void
+ngx_http_session_fleet_lookup_cleanup(void *data)
+{
+    ngx_http_session_fleet_lookup_t *lk = data;
+
+    lk->request = NULL;
+
+    if (lk->wait.timer_set) {
+        ngx_del_timer(&lk->wait);
+    }
+
+    if (lk->wait.posted) {
+        ngx_delete_posted_event(&lk->wait);
+    }
+
+    if (lk->replied) {
+        ngx_free(lk);
+    }
+}
+
+
+/* the SHA1 of a script, as EVALSHA names it */
+
+static void
+ngx_http_session_fleet_sha(const char *script, u_char *hex)
+{
+    ngx_sha1_t  sha1;
+    u_char      digest[20];
+
+    ngx_sha1_init(&sha1);
+    ngx_sha1_update(&sha1, script, ngx_strlen(script));
+    ngx_sha1_final(digest, &sha1);
+
+    ngx_hex_dump(hex, digest, sizeof(digest));
+}
+
+
+int64_t
+ngx_http_session_fleet_id_cmp(ngx_http_session_fleet_id_t *a,
+    ngx_http_session_fleet_id_t *b)
+{
+    if (a->ms != b->ms) {
+        return (a->ms < b->ms) ? -1 : 1;
+    }
+
+    if (a->seq != b->seq) {
+        return (a->seq < b->seq) ? -1 : 1;
+    }
+
+    return 0;
+}
+
+
+/* the fleet's part of the status: copies, no lock of the session zone */
+
+ngx_int_t
+ngx_http_session_fleet_stats(ngx_http_session_zone_t *zone,
+    ngx_http_session_fleet_stats_t *st)
+{
+    ngx_slab_pool_t                *shpool;
+    ngx_http_session_fleet_t       *fleet;
+    ngx_http_session_fleet_conf_t  *fcf;
+
+    fcf = zone->fleet;
+
+    if (fcf == NULL || fcf->fleet == NULL) {
+        return NGX_DECLINED;
+    }
+
+    fleet = fcf->fleet;
+    shpool = fleet->shpool;
+
+    st->address = fcf->engine.address;
+    st->state = ngx_http_session_engine_state_name(fleet->engine->state);
+
+    ngx_shmtx_lock(&shpool->mutex);
+    ngx_memcpy(&st->sh, fleet->sh, sizeof(ngx_http_session_fleet_sh_t));
+    ngx_shmtx_unlock(&shpool->mutex);
+
+    st->leader = st->sh.leader;
+
+    return NGX_OK;
+}
