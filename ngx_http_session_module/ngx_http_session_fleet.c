@@ -271,6 +271,8 @@ ngx_http_session_fleet_init_shm(ngx_shm_zone_t *shm_zone, void *data)
     randombytes_buf(id, sizeof(id));
     ngx_hex_dump(sh->node, id, sizeof(id));
 
+    sh->state = NGX_HTTP_SESSION_ENGINE_STARTING;
+
     shpool->data = sh;
 
     return NGX_OK;
@@ -575,18 +577,21 @@ ngx_http_session_fleet_ready(ngx_http_session_engine_t *engine)
                               NGX_HTTP_SESSION_ENGINE_OK))
     {
         sh->since = ngx_http_session_now();
-        ngx_log_error(NGX_LOG_NOTICE, fleet->log, 0,
-                      "session fleet: the engine at %V is up again for "
-                      "zone \"%V\"", &engine->conf->address,
-                      &fleet->zone->name);
 
-    } else if (ngx_atomic_cmp_set(&sh->announced, 0, 1)) {
-        sh->since = ngx_http_session_now();
-        ngx_log_error(NGX_LOG_NOTICE, fleet->log, 0,
-                      "session fleet: zone \"%V\" shares its sessions "
-                      "through the engine at %V as node %*s",
-                      &fleet->zone->name, &engine->conf->address,
-                      (size_t) NGX_HTTP_SESSION_FLEET_NODE_LEN, fleet->node);
+        if (state == NGX_HTTP_SESSION_ENGINE_STARTING) {
+            ngx_log_error(NGX_LOG_NOTICE, fleet->log, 0,
+                          "session fleet: zone \"%V\" shares its sessions "
+                          "through the engine at %V as node %*s",
+                          &fleet->zone->name, &engine->conf->address,
+                          (size_t) NGX_HTTP_SESSION_FLEET_NODE_LEN,
+                          fleet->node);
+
+        } else {
+            ngx_log_error(NGX_LOG_NOTICE, fleet->log, 0,
+                          "session fleet: the engine at %V is up again "
+                          "for zone \"%V\"", &engine->conf->address,
+                          &fleet->zone->name);
+        }
     }
 
     if (engine == fleet->engine) {

@@ -77,6 +77,7 @@
 #define NGX_HTTP_SESSION_ENGINE_CLOSED       5
 #define NGX_HTTP_SESSION_ENGINE_TOO_LARGE    6
 #define NGX_HTTP_SESSION_ENGINE_FAILED       7
+#define NGX_HTTP_SESSION_ENGINE_STARTING     100     /* never connected */
 
 
 typedef struct ngx_http_session_engine_s  ngx_http_session_engine_t;
@@ -194,7 +195,6 @@ struct ngx_http_session_fleet_conf_s {
 
 typedef struct {
     ngx_atomic_t                 state;       /* as last logged: reason */
-    ngx_atomic_t                 announced;
     ngx_atomic_t                 leader;      /* pid holding the lease */
     ngx_atomic_t                 lease;       /* until, ms since the epoch */
     ngx_atomic_t                 putback;     /* changes were lost */
@@ -387,6 +387,12 @@ int64_t ngx_http_session_fleet_id_cmp(ngx_http_session_fleet_id_t *a,
     ngx_http_session_fleet_id_t *b);
 ngx_int_t ngx_http_session_fleet_stats(ngx_http_session_zone_t *zone,
     ngx_http_session_fleet_stats_t *st);
+
+/* ngx_http_session_fleet_status.c */
+void ngx_http_session_fleet_status_json(ngx_http_session_stream_t *st,
+    ngx_http_session_fleet_stats_t *fs);
+void ngx_http_session_fleet_status_prometheus(ngx_http_session_stream_t *st,
+    ngx_http_session_fleet_stats_t *fs);
 
 /* ngx_http_session_fleet_sync.c */
 void ngx_http_session_fleet_sync_start(ngx_http_session_fleet_t *fleet);

@@ -14,6 +14,7 @@
 #include <pcre2.h>
 
 #include "ngx_http_session_module.h"
+#include "ngx_http_session_fleet.h"
 
 
 /*
@@ -58,6 +59,7 @@ typedef struct {
     ngx_http_session_stats_t          *stats;
     int64_t                            now;
     ngx_uint_t                         prometheus;
+    ngx_http_session_fleet_stats_t    *fleet;     /* NULL: no fleet */
 } ngx_http_session_status_t;
 
 
@@ -355,6 +357,18 @@ ngx_http_session_status_stats(ngx_http_request_t *r,
     ngx_http_session_stats(zone, ss->stats);
     ss->now = ngx_http_session_now();
 
+    if (zone->fleet) {
+        ss->fleet = ngx_palloc(r->pool,
+                               sizeof(ngx_http_session_fleet_stats_t));
+        if (ss->fleet == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (ngx_http_session_fleet_stats(zone, ss->fleet) != NGX_OK) {
+            ss->fleet = NULL;
+        }
+    }
+
     switch (q->format) {
 
     case NGX_HTTP_SESSION_STATUS_JSON:
@@ -481,8 +495,13 @@ ngx_http_session_status_json(ngx_http_session_stream_t *st,
                                        s->lock_holds[i]);
     }
 
+    ngx_http_session_stream_str(st, "}},\n");
+
+    if (ss->fleet) {
+        ngx_http_session_fleet_status_json(st, ss->fleet);
+    }
+
     ngx_http_session_stream_printf(st, 128,
-        "}},\n"
         "  \"config\": {\"timeout_ms\": %M, \"keep_closed_ms\": %M}\n"
         "}\n",
         s->timeout, s->keep_closed);
@@ -604,6 +623,10 @@ ngx_http_session_status_prometheus(ngx_http_session_stream_t *st,
                     s->keep_closed % 1000);
     ngx_http_session_status_sample(st, "nginx_session_keep_closed_seconds",
                                    NULL, 0, value, p);
+
+    if (ss->fleet) {
+        ngx_http_session_fleet_status_prometheus(st, ss->fleet);
+    }
 }
 
 

@@ -15,8 +15,10 @@ package t::TestFleet;
 # Ports: TEST_NGINX_PORT + 10.. for nodes, + 20 for the engine, + 30..
 # for fake servers (the suite gives each engineer a range).
 #
-# Extra block section, run after the block's requests while node A
-# (Test::Nginx's nginx) still runs, like t::TestState's "--- after":
+# Each block starts with an empty engine (FLUSHALL before its nginx
+# starts) unless it has "--- keep_engine".  Extra block section, run
+# after the block's requests while node A (Test::Nginx's nginx) still
+# runs, like t::TestState's "--- after":
 #
 #   --- fleet        Perl code (package main); node B, the engine and
 #                    the helpers below are there
@@ -37,14 +39,14 @@ use Time::HiRes ();
 
 our @EXPORT = qw(fleet_dir engine_port engine_start engine_stop engine_cmd
                  engine_keys engine_wait node_port node_start node_stop
-                 node_get node_http a_get fake_start fake_stop wait_until
+                 node_get node_http a_get a_log fake_start fake_stop wait_until
                  fleet_conf secret_file password_file now_ms pid_alive
                  node_log $PASSWORD);
 
 our $PASSWORD = 'fleet-test-password-7f3a';
 
 my $base = $ENV{TEST_NGINX_PORT} || 1984;
-my $dir = Cwd::abs_path('t') . '/servroot-fleet';
+my $dir = Cwd::abs_path('t') . "/servroot-fleet-$base";
 
 File::Path::make_path($dir);
 
@@ -323,6 +325,15 @@ sub node_stop (;$$) {
     }
 }
 
+# the error log of Test::Nginx's node A
+sub a_log () {
+    open my $fh, '<', $Test::Nginx::Util::ErrLogFile or return '';
+    local $/;
+    my $t = <$fh>;
+    close $fh;
+    return $t;
+}
+
 sub node_log (;$) {
     my $i = shift // 0;
     open my $fh, '<', "$dir/node-$i/logs/error.log" or return '';
@@ -422,6 +433,20 @@ sub fleet_conf (%) {
            . ($o{password_file} // $ENV{TEST_NGINX_FLEET_PASSWORD})
            . " $fleet;\n";
 }
+
+# each block starts with an empty engine, before its nginx starts
+sub engine_flush () {
+    engine_cmd({}, 'FLUSHALL') if %engines;
+}
+
+Test::Nginx::Util::add_block_preprocessor(sub {
+    my $block = shift;
+
+    if (!defined $block->post_setup_server_root && !defined $block->keep_engine) {
+        $block->set_value('post_setup_server_root',
+                          't::TestFleet::engine_flush()');
+    }
+});
 
 Test::Nginx::Util::add_test_cleanup_handler(sub {
     my $block = shift;
