@@ -965,8 +965,9 @@ ngx_http_session_fleet_put(ngx_http_session_fleet_t *fleet,
     argvlen[10] = NGX_HTTP_SESSION_SID_LEN;
 
     n = ngx_http_session_fleet_encode_record(im, buf, sizeof(buf),
-                                          &argv[11], &argvlen[11],
-                                          2 * NGX_HTTP_SESSION_FLEET_FIELDS_MAX);
+                                             &argv[11], &argvlen[11],
+                                             sizeof(argv) / sizeof(argv[0])
+                                             - 11);
     if (n == 0) {
         return NGX_ERROR;
     }

@@ -1010,8 +1010,7 @@ ngx_http_session_fleet_apply(ngx_http_session_fleet_t *fleet,
 
     } else {
         if (ngx_http_session_fleet_decode_touches(&entry->touches, touches,
-                                                  NGX_HTTP_SESSION_FLEET_TOUCHES,
-                                                  &n)
+                                   sizeof(touches) / sizeof(touches[0]), &n)
             == NGX_OK)
         {
             ngx_http_session_merge_touches(fleet->zone, touches, n);
