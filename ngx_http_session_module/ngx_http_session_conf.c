@@ -293,7 +293,7 @@ ngx_http_session_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_session_loc_conf_t *slcf = conf;
 
-    ngx_str_t                         *value;
+    ngx_str_t                         *value, name, *cookie;
     ngx_uint_t                         i;
     ngx_http_complex_value_t          *cv;
     ngx_http_compile_complex_value_t   ccv;
@@ -332,7 +332,65 @@ ngx_http_session_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
             return NGX_CONF_ERROR;
         }
+
+        /* a response that deletes this cookie ends the session */
+
+        if (ngx_http_session_cookie_name(&value[i], &name) != NGX_OK) {
+            continue;
+        }
+
+        if (slcf->key_cookies == NULL) {
+            slcf->key_cookies = ngx_array_create(cf->pool, 1,
+                                                 sizeof(ngx_str_t));
+            if (slcf->key_cookies == NULL) {
+                return NGX_CONF_ERROR;
+            }
+        }
+
+        cookie = ngx_array_push(slcf->key_cookies);
+        if (cookie == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *cookie = name;
     }
+
+    return NGX_CONF_OK;
+}
+
+
+char *
+ngx_http_session_create(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_session_loc_conf_t *slcf = conf;
+
+    ngx_str_t                         *value;
+    ngx_http_compile_complex_value_t   ccv;
+
+    if (slcf->create != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    slcf->create = ngx_palloc(cf->pool, sizeof(ngx_http_complex_value_t));
+    if (slcf->create == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    value = cf->args->elts;
+
+    ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
+
+    ccv.cf = cf;
+    ccv.value = &value[1];
+    ccv.complex_value = slcf->create;
+
+    if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    /* a deleting Set-Cookie of this cookie creates nothing */
+
+    (void) ngx_http_session_cookie_name(&value[1], &slcf->create_cookie);
 
     return NGX_CONF_OK;
 }

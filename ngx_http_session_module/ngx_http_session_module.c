@@ -48,9 +48,9 @@ static ngx_command_t  ngx_http_session_commands[] = {
 
     { ngx_string("session_create"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_set_complex_value_slot,
+      ngx_http_session_create,
       NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_session_loc_conf_t, create),
+      0,
       NULL },
 
     { ngx_string("session_end"),
@@ -233,6 +233,8 @@ ngx_http_session_create_loc_conf(ngx_conf_t *cf)
      *
      *     slcf->endpoint = NULL;
      *     slcf->instance = { 0, NULL };
+     *     slcf->key_cookies = NULL;
+     *     slcf->create_cookie = { 0, NULL };
      */
 
     slcf->track = NGX_CONF_UNSET_PTR;
@@ -257,6 +259,16 @@ ngx_http_session_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_session_loc_conf_t *conf = child;
 
     ngx_conf_merge_ptr_value(conf->track, prev->track, NULL);
+    /* the cookie names go with the values they were read from */
+
+    if (conf->keys == NGX_CONF_UNSET_PTR) {
+        conf->key_cookies = prev->key_cookies;
+    }
+
+    if (conf->create == NGX_CONF_UNSET_PTR) {
+        conf->create_cookie = prev->create_cookie;
+    }
+
     ngx_conf_merge_ptr_value(conf->keys, prev->keys, NULL);
     ngx_conf_merge_ptr_value(conf->create, prev->create, NULL);
     ngx_conf_merge_ptr_value(conf->end, prev->end, NULL);

@@ -218,7 +218,11 @@ typedef ngx_int_t (*ngx_http_session_endpoint_pt)(ngx_http_request_t *r);
 typedef struct {
     ngx_shm_zone_t              *track;
     ngx_array_t                 *keys;
+    ngx_array_t                 *key_cookies;  /* ngx_str_t: the names
+                                                  of $cookie_NAME keys */
     ngx_http_complex_value_t    *create;
+    ngx_str_t                    create_cookie; /* $upstream_cookie_NAME,
+                                                   $cookie_NAME */
     ngx_http_complex_value_t    *end;
     ngx_int_t                    type;
     ngx_http_complex_value_t    *account_id;
@@ -556,6 +560,8 @@ extern uint64_t   ngx_http_session_own_holds;
 char *ngx_http_session_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 char *ngx_http_session_track(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 char *ngx_http_session_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_session_create(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 char *ngx_http_session_type(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 char *ngx_http_session_account(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
@@ -636,6 +642,11 @@ size_t ngx_http_session_escape_xml_len(u_char *src, size_t size);
 u_char *ngx_http_session_escape_xml(u_char *dst, u_char *src, size_t size);
 size_t ngx_http_session_escape_json_len(u_char *src, size_t size);
 u_char *ngx_http_session_escape_json(u_char *dst, u_char *src, size_t size);
+
+/* ngx_http_session_cookie.c */
+ngx_int_t ngx_http_session_cookie_name(ngx_str_t *value, ngx_str_t *name);
+void ngx_http_session_cookie_apply(ngx_http_request_t *r,
+    ngx_http_session_loc_conf_t *slcf, ngx_http_session_update_t *up);
 
 /* ngx_http_session_track.c */
 ngx_int_t ngx_http_session_track_init(ngx_conf_t *cf);

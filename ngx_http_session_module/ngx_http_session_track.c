@@ -165,29 +165,6 @@ ngx_http_session_prepare(ngx_http_request_t *r,
         if (ngx_http_complex_value(r, slcf->create, &up->create) != NGX_OK) {
             return NGX_ERROR;
         }
-
-        if (up->create.len) {
-            rc = ngx_http_session_valid_token(&up->create);
-
-            if (rc == NGX_OK) {
-                ngx_http_session_digest(zone, up->create.data,
-                                        up->create.len, up->create_digest);
-
-            } else {
-                if (rc == NGX_ERROR
-                    && ngx_current_msec - zone->token_logged > 10000)
-                {
-                    zone->token_logged = ngx_current_msec;
-                    ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                                  "session not created: the new token has "
-                                  "%uz bytes, tokens hold at most %d bytes "
-                                  "and no control bytes",
-                                  up->create.len, NGX_HTTP_SESSION_TOKEN_MAX);
-                }
-
-                up->create.len = 0;
-            }
-        }
     }
 
     if (slcf->end) {
@@ -196,6 +173,35 @@ ngx_http_session_prepare(ngx_http_request_t *r,
         }
 
         up->end = ngx_http_session_flag(&value);
+    }
+
+    /* a logout by cookie deletion; never a session from a deleted one */
+
+    if (slcf->key_cookies || slcf->create_cookie.len) {
+        ngx_http_session_cookie_apply(r, slcf, up);
+    }
+
+    if (up->create.len) {
+        rc = ngx_http_session_valid_token(&up->create);
+
+        if (rc == NGX_OK) {
+            ngx_http_session_digest(zone, up->create.data, up->create.len,
+                                    up->create_digest);
+
+        } else {
+            if (rc == NGX_ERROR
+                && ngx_current_msec - zone->token_logged > 10000)
+            {
+                zone->token_logged = ngx_current_msec;
+                ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                              "session not created: the new token has "
+                              "%uz bytes, tokens hold at most %d bytes "
+                              "and no control bytes",
+                              up->create.len, NGX_HTTP_SESSION_TOKEN_MAX);
+            }
+
+            up->create.len = 0;
+        }
     }
 
     up->type = zone->type_map[slcf->type];
