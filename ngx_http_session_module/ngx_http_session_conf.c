@@ -57,6 +57,7 @@ ngx_http_session_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     zone->timeout = 30 * 60 * 1000;
     zone->keep_closed = 0;
+    zone->cycle = cf->cycle;
     zone->types = &smcf->types;
 
     size = 0;

@@ -192,6 +192,7 @@ typedef struct {
     ngx_msec_t                   timeout;
     ngx_msec_t                   keep_closed;
     ngx_str_t                    state;
+    ngx_cycle_t                 *cycle;        /* the one configured */
     ngx_array_t                 *types;        /* custom names, config */
     u_char                       type_map[NGX_HTTP_SESSION_MAX_TYPES];
     ngx_event_t                  sweep;
@@ -695,6 +696,9 @@ ngx_int_t ngx_http_session_bool(ngx_str_t *value);
 ngx_int_t ngx_http_session_arg(ngx_http_request_t *r, char *name,
     ngx_str_t *value);
 ngx_int_t ngx_http_session_accepts_json(ngx_http_request_t *r);
+
+/* ngx_http_session_state_dir.c */
+ngx_int_t ngx_http_session_state_dir_check(ngx_http_session_zone_t *zone);
 
 /* ngx_http_session_state.c */
 ngx_int_t ngx_http_session_state_load(ngx_http_session_zone_t *zone);
