@@ -22,7 +22,10 @@
  * through a Redis-protocol engine (docs/fleet.md).  Layers, each calling
  * only the ones below it:
  *
- *   fleet.c          replication: publish, follow, look up, resync
+ *   fleet.c          a worker's side: publish changes and last accesses
+ *   fleet_sync.c     the leader's side: epoch, put back, resync, follow
+ *   fleet_lookup.c   unknown tokens asked of the engine
+ *   fleet_status.c   the status's fleet section
  *   engine.c         one connection: AUTH, pipelined commands, deadlines,
  *                    reconnection with backoff, state changes
  *   redis.c          hiredis's async context on nginx's event loop
@@ -39,6 +42,9 @@
 /* the secret and the password are read whole; larger files are refused */
 #define NGX_HTTP_SESSION_FLEET_FILE_MAX      4096
 #define NGX_HTTP_SESSION_FLEET_SECRET_MIN    32
+
+/* commands a worker's connection keeps for lookups: changes leave it */
+#define NGX_HTTP_SESSION_FLEET_RESERVE       256
 
 /* a node's id in the engine: random, 16 hex digits */
 #define NGX_HTTP_SESSION_FLEET_NODE_LEN      16
