@@ -576,7 +576,11 @@ ngx_http_session_fleet_loaded(ngx_http_session_engine_t *engine,
 
 /*
  * A connection failed: one line per change of the node's state, by
- * whichever worker saw the change first, naming the engine.
+ * whichever worker saw the change first, naming the engine.  The state
+ * is the kind of failure: an engine that closed, refused or did not
+ * answer is one state, "unreachable", however it fails while away; a
+ * wrong password or a server that is not an engine are others.  The
+ * last error itself is kept for the status at every failure.
  */
 
 static void
@@ -584,33 +588,49 @@ ngx_http_session_fleet_down(ngx_http_session_engine_t *engine)
 {
     ngx_http_session_fleet_t *fleet = engine->data;
 
+    ngx_uint_t                    kind;
     ngx_atomic_uint_t             state;
     ngx_http_session_fleet_sh_t  *sh;
 
     sh = fleet->sh;
-    state = sh->state;
 
     (void) ngx_atomic_fetch_add(&sh->errors, 1);
 
-    if (state == engine->reason
-        || !ngx_atomic_cmp_set(&sh->state, state, engine->reason))
-    {
+    if (fleet->leader) {
+        /* the engine may come back another, empty: the epoch tells */
+        fleet->sync = NGX_HTTP_SESSION_SYNC_IDLE;
+    }
+
+    switch (engine->reason) {
+
+    case NGX_HTTP_SESSION_ENGINE_AUTH_FAILED:
+    case NGX_HTTP_SESSION_ENGINE_PROTOCOL:
+    case NGX_HTTP_SESSION_ENGINE_TOO_LARGE:
+        kind = engine->reason;
+        break;
+
+    default:
+        kind = NGX_HTTP_SESSION_ENGINE_UNREACHABLE;
+    }
+
+    ngx_shmtx_lock(&fleet->shpool->mutex);
+    sh->error_at = ngx_http_session_now();
+    ngx_cpystrn(sh->error, engine->error, sizeof(sh->error));
+    ngx_shmtx_unlock(&fleet->shpool->mutex);
+
+    state = sh->state;
+
+    if (state == kind || !ngx_atomic_cmp_set(&sh->state, state, kind)) {
         return;
     }
+
+    sh->since = ngx_http_session_now();
 
     ngx_log_error(NGX_LOG_ERR, fleet->log, 0,
                   "session fleet: the engine at %V is unavailable for zone "
                   "\"%V\": %s; sessions are tracked and answered locally "
                   "until it returns", &engine->conf->address,
                   &fleet->zone->name, engine->error);
-
-    ngx_shmtx_lock(&fleet->shpool->mutex);
-
-    sh->since = ngx_http_session_now();
-    sh->error_at = sh->since;
-    ngx_cpystrn(sh->error, engine->error, sizeof(sh->error));
-
-    ngx_shmtx_unlock(&fleet->shpool->mutex);
 }
 
 

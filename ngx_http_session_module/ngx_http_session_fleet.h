@@ -83,6 +83,9 @@
 #define NGX_HTTP_SESSION_ENGINE_CLOSED       5
 #define NGX_HTTP_SESSION_ENGINE_TOO_LARGE    6
 #define NGX_HTTP_SESSION_ENGINE_FAILED       7
+
+/* the node's state, as logged: up, or a kind of failure */
+#define NGX_HTTP_SESSION_ENGINE_UNREACHABLE  NGX_HTTP_SESSION_ENGINE_REFUSED
 #define NGX_HTTP_SESSION_ENGINE_STARTING     100     /* never connected */
 
 

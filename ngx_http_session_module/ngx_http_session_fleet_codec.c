@@ -201,10 +201,21 @@ ngx_http_session_fleet_int(const redisReadTask *task, long long value)
 }
 
 
+/* "$-1" and "*-1" both: the task has the type of what is missing */
+
 static void *
 ngx_http_session_fleet_nil(const redisReadTask *task)
 {
-    return ngx_http_session_fleet_object(task, 0);
+    redisReply  *r;
+
+    r = ngx_http_session_fleet_object(task, 0);
+    if (r == NULL) {
+        return NULL;
+    }
+
+    r->type = REDIS_REPLY_NIL;
+
+    return r;
 }
 
 

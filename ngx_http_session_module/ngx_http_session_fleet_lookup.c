@@ -225,6 +225,11 @@ ngx_http_session_fleet_lookup_done(ngx_http_session_engine_t *engine,
     fleet->lookups--;
     lk->replied = 1;
 
+    if (reply == NULL && lk->request && !lk->resumed) {
+        /* the connection failed: the request goes on without an answer */
+        (void) ngx_atomic_fetch_add(&fleet->sh->timeouts, 1);
+    }
+
     if (reply) {
         error = NULL;
 

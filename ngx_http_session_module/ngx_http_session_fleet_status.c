@@ -212,20 +212,14 @@ ngx_http_session_fleet_state(ngx_http_session_fleet_stats_t *fs)
     case NGX_HTTP_SESSION_ENGINE_OK:
         return "up";
 
-    case NGX_HTTP_SESSION_ENGINE_REFUSED:
-        return "refused";
-
-    case NGX_HTTP_SESSION_ENGINE_TIMEDOUT:
-        return "timed out";
+    case NGX_HTTP_SESSION_ENGINE_UNREACHABLE:
+        return "unreachable";
 
     case NGX_HTTP_SESSION_ENGINE_AUTH_FAILED:
         return "authentication failed";
 
     case NGX_HTTP_SESSION_ENGINE_PROTOCOL:
         return "not a Redis-protocol server";
-
-    case NGX_HTTP_SESSION_ENGINE_CLOSED:
-        return "closed";
 
     case NGX_HTTP_SESSION_ENGINE_TOO_LARGE:
         return "reply too large";

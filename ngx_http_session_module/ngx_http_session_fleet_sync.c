@@ -894,6 +894,7 @@ ngx_http_session_fleet_follow_done(ngx_http_session_engine_t *engine,
     ngx_uint_t                       i, n;
     const char                      *error;
     ngx_http_session_fleet_entry_t  *entries;
+    u_char                           why[96];
 
     if (reply == NULL) {
         return;
@@ -922,9 +923,11 @@ ngx_http_session_fleet_follow_done(ngx_http_session_engine_t *engine,
     {
         ngx_free(entries);
         (void) ngx_atomic_fetch_add(&fleet->sh->rejected, 1);
-        ngx_http_session_fleet_error(fleet, "the stream", error);
+
+        *ngx_snprintf(why, sizeof(why) - 1, "a bad answer to XREAD: %s",
+                      error) = '\0';
         ngx_http_session_engine_fail(engine, NGX_HTTP_SESSION_ENGINE_PROTOCOL,
-                                     "a bad answer to XREAD");
+                                     (char *) why);
         return;
     }
 

@@ -119,7 +119,8 @@ sub engine_start (%) {
     my @args = ('redis-server', '--port', $port, '--bind', '127.0.0.1',
                 '--save', '', '--appendonly', 'no', '--dir', $edir,
                 '--dbfilename', 'dump.rdb', '--rdbcompression', 'no',
-                '--daemonize', 'no', '--logfile', "$edir/redis.log");
+                '--daemonize', 'no', '--logfile', "$edir/redis.log",
+                '--enable-debug-command', 'local');
     push @args, '--requirepass', $pw if defined $pw;
 
     my $pid = fork;
@@ -380,6 +381,8 @@ sub fake_start ($;%) {
     my ($reply, %o) = @_;
     my $port = $o{port} // $base + 30;
 
+    fake_stop($port);
+
     my $l = IO::Socket::INET->new(LocalAddr => "127.0.0.1:$port",
                                   Listen => 16, ReuseAddr => 1)
         or die "fake server on $port: $!";
@@ -456,6 +459,10 @@ Test::Nginx::Util::add_test_cleanup_handler(sub {
         my $ok = eval "package main; no strict; $code; 1";
         fail("$name - fleet: $@") unless $ok;
     }
+
+    # whatever a failed block left running
+    node_stop($_) for keys %nodes;
+    fake_stop($_) for keys %fakes;
 });
 
 END {
