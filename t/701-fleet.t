@@ -321,3 +321,39 @@ my $p = main::get('a', '/status?format=prometheus');
 like($p, qr/^nginx_session_fleet_up\{zone="s"\} 1$/m, 'Prometheus: up');
 like($p, qr/^nginx_session_fleet_changes_sent_total\{zone="s"\} [1-9]/m, 'changes sent');
 like($p, qr/^# TYPE nginx_session_fleet_lag_seconds gauge$/m, 'lag');
+
+
+
+=== TEST 8: the worker that follows the stream dies: another takes its lease; a reload hands the lease to a new worker
+--- http_config eval: $::http
+--- config eval: $::config
+--- request
+GET /who
+--- response_body
+[] [] []
+--- fleet
+my $b = node_start(http_config => $::http, config => $::config);
+wait_until { main::status('b')->{fleet}{resyncs}{total} } 5;
+my $leader = main::status('a')->{fleet}{leader_pid};
+ok($leader, "A's leader is $leader");
+kill 'KILL', $leader;
+my $next = wait_until { my $p = main::status('a')->{fleet}{leader_pid};
+                        $p && $p != $leader && kill(0, $p) ? $p : 0 } 8;
+ok($next, "another worker took the lease ($next)");
+main::login('b', 'tok-8a', 'gus');
+ok((wait_until { main::list('a')->{ main::sid_of('b', 'tok-8a') } } 2),
+   "A follows B's changes again");
+my $master = do { local @ARGV = ($Test::Nginx::Util::PidFile); <> };
+chomp $master;
+kill 'HUP', $master;
+my $after = wait_until { my $p = main::status('a')->{fleet}{leader_pid};
+                         $p && $p != $next && kill(0, $p) ? $p : 0 } 8;
+ok($after, "after a reload a new worker follows ($after)");
+main::login('b', 'tok-8b', 'hal');
+ok((wait_until { main::list('a')->{ main::sid_of('b', 'tok-8b') } } 2),
+   "and A still follows B's changes");
+like(main::who('a', 'tok-8a'), qr/\[gus\]/, 'the sessions survived the reload');
+node_stop();
+--- no_error_log
+[crit]
+[emerg]
