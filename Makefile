@@ -7,6 +7,8 @@
 #   make test-valgrind  the suite under valgrind; errors and module leaks fail
 #   make fuzz           every libFuzzer harness, FUZZ_SECONDS (60) each
 #   make fuzz-ci        the same, 20 s each
+#   make bench          the benchmark of one node (docs/benchmarks.md)
+#   make bench-fleet    two nodes and an engine (docs/benchmarks-fleet.md)
 #
 # TESTS="t/001-sanity.t ..." runs only some files (test, test-asan,
 # test-valgrind).  All install what they need first (util/install-deps.sh);
@@ -26,7 +28,7 @@ export TEST_NGINX_BINARY ?= $(NGINX_BIN)
 export TEST_NGINX_SESSION_MODULE := $(MODULE)
 
 .PHONY: all deps module run test test-valgrind test-asan fuzz fuzz-ci \
-        bench soak lint clean
+        bench bench-fleet soak lint clean
 
 all: module
 
@@ -78,6 +80,10 @@ fuzz-ci:
 bench: deps module
 	@util/install-deps.sh bench
 	@bench/run.sh $(MODULE)
+
+bench-fleet: deps module
+	@util/install-deps.sh bench
+	@python3 bench/fleet.py $(MODULE)
 
 soak: deps module
 	@util/install-deps.sh bench

@@ -343,6 +343,10 @@ ngx_http_session_engine_push(ngx_http_session_engine_t *engine,
 
     engine->count++;
 
+    if (engine->commands) {
+        (void) ngx_atomic_fetch_add(engine->commands, 1);
+    }
+
     if (!engine->deadline.timer_set) {
         ngx_add_timer(&engine->deadline, wait);
     }

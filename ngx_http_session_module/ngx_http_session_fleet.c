@@ -312,6 +312,8 @@ ngx_http_session_fleet_init_worker(ngx_cycle_t *cycle,
     p = ngx_sprintf(p, "%Vs:*", &fcf->prefix);
     fleet->pattern.len = p - fleet->pattern.data;
 
+    fleet->wait = ngx_max(fcf->engine.timeout, NGX_HTTP_SESSION_FLEET_HUNG);
+
     fleet->ttl_len = ngx_sprintf(fleet->ttl, "%M", zone->timeout)
                      - fleet->ttl;
 
@@ -350,6 +352,7 @@ ngx_http_session_fleet_init_worker(ngx_cycle_t *cycle,
         return NGX_ERROR;
     }
 
+    fleet->engine->commands = &fleet->sh->commands;
     fleet->engine->ready = ngx_http_session_fleet_ready;
     fleet->engine->down = ngx_http_session_fleet_down;
     fleet->engine->data = fleet;
@@ -500,7 +503,7 @@ ngx_http_session_fleet_ready(ngx_http_session_engine_t *engine)
 
     if (ngx_http_session_engine_send(engine, ngx_http_session_fleet_loaded,
                                      fleet->put_sha,
-                                     engine->conf->timeout, 3, argv, argvlen)
+                                     fleet->wait, 3, argv, argvlen)
         != NGX_OK)
     {
         return;
@@ -511,7 +514,7 @@ ngx_http_session_fleet_ready(ngx_http_session_engine_t *engine)
 
     if (ngx_http_session_engine_send(engine, ngx_http_session_fleet_loaded,
                                      fleet->touch_sha,
-                                     engine->conf->timeout, 3, argv, argvlen)
+                                     fleet->wait, 3, argv, argvlen)
         != NGX_OK)
     {
         return;
@@ -940,7 +943,7 @@ ngx_http_session_fleet_put(ngx_http_session_fleet_t *fleet,
     }
 
     return ngx_http_session_engine_send(fleet->engine, handler, data,
-                                        fleet->conf->engine.timeout,
+                                        fleet->wait,
                                         (int) (11 + n), argv, argvlen);
 }
 
@@ -1156,7 +1159,7 @@ ngx_http_session_fleet_flush(ngx_http_session_fleet_t *fleet)
 
         if (ngx_http_session_engine_send(fleet->engine,
                                          ngx_http_session_fleet_touch_done,
-                                         b, fleet->conf->engine.timeout,
+                                         b, fleet->wait,
                                          9, argv, argvlen)
             != NGX_OK)
         {

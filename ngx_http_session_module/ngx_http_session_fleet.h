@@ -43,6 +43,13 @@
 #define NGX_HTTP_SESSION_FLEET_FILE_MAX      4096
 #define NGX_HTTP_SESSION_FLEET_SECRET_MIN    32
 
+/*
+ * An engine that answers nothing for this long (or "timeout", if longer)
+ * is taken for hung and the connection is made again.  Requests do not
+ * wait for it: a lookup's request has a timer of its own, "timeout".
+ */
+#define NGX_HTTP_SESSION_FLEET_HUNG          5000
+
 /* commands a worker's connection keeps for lookups: changes leave it */
 #define NGX_HTTP_SESSION_FLEET_RESERVE       256
 
@@ -162,6 +169,9 @@ struct ngx_http_session_engine_s {
     /* what the reply being read holds so far (bounded reply objects) */
     size_t                             reply_bytes;
 
+    /* commands sent, counted where the owner wants them (or NULL) */
+    ngx_atomic_t                      *commands;
+
     ngx_http_session_engine_event_pt   ready;
     ngx_http_session_engine_event_pt   down;
     void                              *data;
@@ -225,6 +235,7 @@ typedef struct {
     ngx_atomic_t                 rejected;    /* engine data refused */
     ngx_atomic_t                 lag;         /* ms, at the last read */
     ngx_atomic_t                 errors;      /* failures of the engine */
+    ngx_atomic_t                 commands;    /* sent to the engine */
 
     /* under the zone's mutex */
     ngx_http_session_fleet_id_t  position;    /* the last entry applied */
@@ -284,6 +295,9 @@ struct ngx_http_session_fleet_s {
     ngx_http_session_engine_t       *follower;    /* the leader's XREAD */
 
     ngx_event_t                      tick;
+
+    /* how long an answer may take before the engine is taken for hung */
+    ngx_msec_t                       wait;
 
     ngx_str_t                        stream;      /* PREFIX "log" */
     ngx_str_t                        epoch_key;   /* PREFIX "epoch" */

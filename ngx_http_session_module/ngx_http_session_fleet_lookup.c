@@ -171,7 +171,7 @@ ngx_http_session_fleet_lookup(ngx_http_request_t *r,
 
     if (ngx_http_session_engine_send(fleet->engine,
                                      ngx_http_session_fleet_lookup_done, lk,
-                                     fleet->conf->engine.timeout,
+                                     fleet->wait,
                                      2, argv, argvlen)
         != NGX_OK)
     {

@@ -78,6 +78,9 @@ static ngx_http_session_fleet_metric_t  ngx_http_session_fleet_metrics[] = {
     { "nginx_session_fleet_rejected_total", "counter",
       "Engine data refused: malformed, or someone else's keys.",
       ngx_http_session_fleet_field(rejected) },
+    { "nginx_session_fleet_engine_commands_total", "counter",
+      "Commands this node sent to the engine.",
+      ngx_http_session_fleet_field(commands) },
     { "nginx_session_fleet_engine_errors_total", "counter",
       "Connections to the engine that failed.",
       ngx_http_session_fleet_field(errors) },
@@ -133,12 +136,13 @@ ngx_http_session_fleet_status_json(ngx_http_session_stream_t *st,
         "\"timeouts\": %uA, \"hit_rate\": %*s},\n"
         "            \"resyncs\": {\"total\": %uA, \"sessions\": %uA},\n"
         "            \"putbacks\": {\"total\": %uA, \"sessions\": %uA},\n"
-        "            \"rejected\": %uA, \"engine_errors\": %uA},\n",
+        "            \"rejected\": %uA, \"engine_errors\": %uA, "
+        "\"engine_commands\": %uA},\n",
         sh->error_at, sh->queued, sh->sent, sh->dropped, sh->touches,
         sh->applied, sh->lag, plen, position,
         sh->lookups, sh->found, sh->timeouts, (size_t) (p - rate), rate,
         sh->resyncs, sh->loaded, sh->putbacks, sh->put, sh->rejected,
-        sh->errors);
+        sh->errors, sh->commands);
 }
 
 

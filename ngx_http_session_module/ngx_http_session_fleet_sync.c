@@ -95,6 +95,7 @@ ngx_http_session_fleet_sync_start(ngx_http_session_fleet_t *fleet)
             return;
         }
 
+        fleet->follower->commands = &fleet->sh->commands;
         fleet->follower->ready = ngx_http_session_fleet_sync_ready;
         fleet->follower->down = ngx_http_session_fleet_sync_down;
         fleet->follower->data = fleet;
@@ -236,7 +237,7 @@ ngx_http_session_fleet_epoch(ngx_http_session_fleet_t *fleet)
 
     if (ngx_http_session_engine_send(fleet->engine,
                                      ngx_http_session_fleet_ignore, NULL,
-                                     fleet->conf->engine.timeout,
+                                     fleet->wait,
                                      4, argv, argvlen)
         != NGX_OK)
     {
@@ -247,7 +248,7 @@ ngx_http_session_fleet_epoch(ngx_http_session_fleet_t *fleet)
 
     if (ngx_http_session_engine_send(fleet->engine,
                                      ngx_http_session_fleet_epoch_done,
-                                     fleet, fleet->conf->engine.timeout,
+                                     fleet, fleet->wait,
                                      2, argv, argvlen)
         != NGX_OK)
     {
@@ -359,7 +360,7 @@ ngx_http_session_fleet_check_gap(ngx_http_session_fleet_t *fleet)
 
     if (ngx_http_session_engine_send(fleet->engine,
                                      ngx_http_session_fleet_gap_done, fleet,
-                                     fleet->conf->engine.timeout,
+                                     fleet->wait,
                                      3, argv, argvlen)
         != NGX_OK)
     {
@@ -455,7 +456,7 @@ ngx_http_session_fleet_resync(ngx_http_session_fleet_t *fleet)
 
     if (ngx_http_session_engine_send(fleet->engine,
                                      ngx_http_session_fleet_start_done,
-                                     fleet, fleet->conf->engine.timeout,
+                                     fleet, fleet->wait,
                                      6, argv, argvlen)
         != NGX_OK)
     {
@@ -558,7 +559,7 @@ ngx_http_session_fleet_scan(ngx_http_session_fleet_t *fleet)
 
     if (ngx_http_session_engine_send(fleet->engine,
                                      ngx_http_session_fleet_scan_done, fleet,
-                                     fleet->conf->engine.timeout,
+                                     fleet->wait,
                                      6, argv, argvlen)
         != NGX_OK)
     {
@@ -638,7 +639,7 @@ ngx_http_session_fleet_scan_done(ngx_http_session_engine_t *engine,
 
         if (ngx_http_session_engine_send(engine,
                                          ngx_http_session_fleet_read_done,
-                                         fleet, fleet->conf->engine.timeout,
+                                         fleet, fleet->wait,
                                          2, argv, argvlen)
             != NGX_OK)
         {
@@ -879,7 +880,7 @@ ngx_http_session_fleet_follow(ngx_http_session_fleet_t *fleet)
                                       ngx_http_session_fleet_follow_done,
                                       fleet,
                                       NGX_HTTP_SESSION_SYNC_BLOCK
-                                      + fleet->conf->engine.timeout,
+                                      + fleet->wait,
                                       8, argv, argvlen);
 }
 
