@@ -26,6 +26,7 @@ static void ngx_fuzz_record(redisReply *reply, ngx_pool_t *pool);
 static void ngx_fuzz_touches(ngx_str_t *text, ngx_pool_t *pool);
 static void ngx_fuzz_same_record(ngx_http_session_import_t *a,
     ngx_http_session_import_t *b);
+static void ngx_fuzz_same_str(ngx_str_t *a, ngx_str_t *b);
 
 
 static u_char  ngx_fuzz_digest[NGX_HTTP_SESSION_DIGEST_LEN] = {
@@ -221,22 +222,28 @@ ngx_fuzz_same_record(ngx_http_session_import_t *a,
 {
     ngx_fuzz_assert(ngx_memcmp(a->digest, b->digest,
                                NGX_HTTP_SESSION_DIGEST_LEN) == 0);
-    ngx_fuzz_assert(a->type.len == b->type.len
-                    && ngx_memcmp(a->type.data, b->type.data, a->type.len)
-                       == 0);
-    ngx_fuzz_assert(a->id.len == b->id.len
-                    && ngx_memcmp(a->id.data, b->id.data, a->id.len) == 0);
-    ngx_fuzz_assert(a->name.len == b->name.len
-                    && ngx_memcmp(a->name.data, b->name.data, a->name.len)
-                       == 0);
-    ngx_fuzz_assert(a->vars.len == b->vars.len
-                    && ngx_memcmp(a->vars.data, b->vars.data, a->vars.len)
-                       == 0);
+    ngx_fuzz_same_str(&a->type, &b->type);
+    ngx_fuzz_same_str(&a->id, &b->id);
+    ngx_fuzz_same_str(&a->name, &b->name);
+    ngx_fuzz_same_str(&a->vars, &b->vars);
     ngx_fuzz_assert(a->created == b->created && a->last == b->last
                     && a->logout == b->logout
                     && a->requests == b->requests);
     ngx_fuzz_assert(a->addr_len == b->addr_len
                     && ngx_memcmp(a->addr, b->addr, a->addr_len) == 0);
+}
+
+
+/* an empty string may have no data at all */
+
+static void
+ngx_fuzz_same_str(ngx_str_t *a, ngx_str_t *b)
+{
+    ngx_fuzz_assert(a->len == b->len);
+
+    if (a->len) {
+        ngx_fuzz_assert(ngx_memcmp(a->data, b->data, a->len) == 0);
+    }
 }
 
 

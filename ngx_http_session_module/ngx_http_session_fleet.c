@@ -392,6 +392,18 @@ ngx_http_session_fleet_exit(ngx_http_session_zone_t *zone)
     }
 
     ngx_http_session_engine_close(fleet->engine);
+
+    /* the logouts still waiting: their copies are the queue's own */
+
+    while (fleet->nchanges) {
+        if (fleet->changes[fleet->chead].copy) {
+            ngx_free(fleet->changes[fleet->chead].copy);
+        }
+
+        fleet->chead = (fleet->chead + 1) % NGX_HTTP_SESSION_FLEET_CHANGES;
+        fleet->nchanges--;
+        (void) ngx_atomic_fetch_add(&fleet->sh->queued, -1);
+    }
 }
 
 
@@ -1116,7 +1128,12 @@ ngx_http_session_fleet_flush(ngx_http_session_fleet_t *fleet)
             b->n = 0;
         }
 
-        /* the table is emptied in slot order; no probe run is left cut */
+        /*
+         * The table is emptied in slot order.  A flush that stops half
+         * way may cut a probe run: a later use of a session left in the
+         * table may then take a second slot, and both are sent, which
+         * the engine's merge takes as two uses.
+         */
 
         for ( /* void */ ;
              i < NGX_HTTP_SESSION_FLEET_TOUCH_SLOTS

@@ -20,16 +20,20 @@
  *
  * hiredis reads at most 16 KB per call, while nginx's epoll events are
  * edge-triggered: a reply larger than that would wait in the socket
- * for an event that never comes.  This socket's events are level-
- * triggered instead, as hiredis expects: while data waits, epoll
- * reports the socket again on the next turn of the loop, and other
- * connections are served in between.
+ * for an event that never comes.  So a read event reads on while the
+ * socket holds data, up to 1 MB, and this socket's events are level-
+ * triggered, as hiredis expects: what is left is reported again on the
+ * next turn of the loop, after the other connections were served.
  *
  * hiredis frees the context itself when the connection fails, calling
  * the "cleanup" hook on the way: the nginx connection goes with it and
  * "gone" tells the owner, who must not call hiredis from there (the
  * context is being freed) and so reconnects from a timer.
  */
+
+
+/* hiredis's reads of 16 KB per read event, at most */
+#define NGX_HTTP_SESSION_REDIS_READS  64
 
 
 static void ngx_http_session_redis_read(ngx_event_t *rev);
@@ -99,22 +103,44 @@ ngx_http_session_redis_close(ngx_http_session_redis_t *rd)
 static void
 ngx_http_session_redis_read(ngx_event_t *rev)
 {
+    int                        n;
+    ngx_uint_t                 i;
+    ngx_socket_t               fd;
     ngx_connection_t          *c;
     ngx_http_session_redis_t  *rd;
 
     c = rev->data;
     rd = c->data;
 
-    if (rd->ac == NULL) {
+    for (i = 0; i < NGX_HTTP_SESSION_REDIS_READS; i++) {
+
+        if (rd->ac == NULL) {
+            return;
+        }
+
+        fd = rd->ac->c.fd;
+
+        redisAsyncHandleRead(rd->ac);
+
+        /* "c" may be gone now; "rd" is the owner's and stays */
+
+        if (rd->ac == NULL
+            || (rd->read_done && rd->read_done(rd) != NGX_OK)
+            || rd->ac == NULL)
+        {
+            return;
+        }
+
+#if (NGX_HAVE_FIONREAD)
+        if (ngx_socket_nread(fd, &n) == -1 || n <= 0) {
+            return;
+        }
+#else
+        /* level-triggered events bring the rest */
+        (void) fd;
+        (void) n;
         return;
-    }
-
-    redisAsyncHandleRead(rd->ac);
-
-    /* "c" may be gone now; "rd" is the owner's and stays */
-
-    if (rd->ac && rd->read_done) {
-        (void) rd->read_done(rd);
+#endif
     }
 }
 
