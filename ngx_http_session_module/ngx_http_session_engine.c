@@ -478,7 +478,10 @@ ngx_http_session_engine_close(ngx_http_session_engine_t *engine)
 
 /*
  * A broken or hostile server may announce a bulk string of any length:
- * hiredis keeps reading into its buffer until all of it is there.
+ * hiredis keeps reading into its buffer until all of it is there.  It
+ * parses a reply item by item as the bytes come, so what it holds past
+ * its position is the one item not complete yet: more than the longest
+ * string allowed is a string too long, dropped at once.
  */
 
 static ngx_int_t
@@ -486,7 +489,14 @@ ngx_http_session_engine_read_done(ngx_http_session_redis_t *rd)
 {
     ngx_http_session_engine_t *engine = rd->data;
 
-    if (rd->ac->c.reader->len <= NGX_HTTP_SESSION_FLEET_REPLY_MAX) {
+    redisReader  *reader;
+
+    reader = rd->ac->c.reader;
+
+    if (reader->len <= NGX_HTTP_SESSION_FLEET_REPLY_MAX
+        && reader->len - reader->pos
+           <= NGX_HTTP_SESSION_FLEET_STRING_MAX + 64)
+    {
         return NGX_OK;
     }
 

@@ -394,16 +394,33 @@ sub fake_start ($;%) {
         POSIX::setsid();
         my $until = time + ($o{seconds} // 60);
         $l->timeout(1);
+        $SIG{CHLD} = 'IGNORE';
         my @keep;
         while (time < $until) {
             my $c = $l->accept or next;
-            push @keep, $c;
-            if (defined $reply) {
-                my $buf;
-                $c->sysread($buf, 4096);
-                $c->syswrite($reply);
-                close $c if $o{close};
+
+            if (!defined $reply) {
+                push @keep, $c;
+                next;
             }
+
+            # each connection served apart: a large answer to one
+            # does not hold the others up
+            my $k = fork;
+            if (!defined $k || $k) {
+                close $c;
+                next;
+            }
+            alarm($until - time + 1);
+            my $buf;
+            $c->sysread($buf, 4096);
+            $c->syswrite($reply);
+            if ($o{close}) {
+                close $c;
+            } else {
+                sleep($until - time) if $until > time;
+            }
+            POSIX::_exit(0);
         }
         POSIX::_exit(0);
     }
@@ -417,7 +434,9 @@ sub fake_start ($;%) {
 sub fake_stop (;$) {
     my $port = shift // $base + 30;
     my $pid = delete $fakes{$port} or return;
-    kill 'KILL', $pid;
+
+    # the server and the children serving its connections: its group
+    kill 'KILL', -$pid;
     waitpid $pid, 0;
 }
 
