@@ -38,7 +38,7 @@ static u_char  ngx_fuzz_digest[NGX_HTTP_SESSION_DIGEST_LEN] = {
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    size_t                           bytes, i;
+    size_t                           bytes, i, s;
     uint64_t                         cursor;
     ngx_uint_t                       n, replies;
     ngx_pool_t                      *pool;
@@ -46,7 +46,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char                      *error;
     redisReader                     *reader;
     u_char                           digest[NGX_HTTP_SESSION_DIGEST_LEN];
-    ngx_str_t                        key, prefix;
+    ngx_str_t                        key, prefix, streams[2];
     ngx_http_session_fleet_entry_t   entries[64];
 
     pool = ngx_fuzz_pool();
@@ -62,6 +62,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     == REDIS_OK);
 
     ngx_str_set(&prefix, "session:");
+    ngx_str_set(&streams[0], "session:log");
+    ngx_str_set(&streams[1], "session:touch");
 
     for (replies = 0; replies < 64; replies++) {
 
@@ -82,12 +84,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         ngx_fuzz_record(reply, pool);
 
-        error = NULL;
+        for (s = 0; s < 2; s++) {
+            error = NULL;
 
-        if (ngx_http_session_fleet_decode_entries(reply, entries, 64, &n,
-                                                  &error)
-            == NGX_OK)
-        {
+            if (ngx_http_session_fleet_decode_entries(reply, &streams[s],
+                                                      entries, 64, &n,
+                                                      &error)
+                != NGX_OK)
+            {
+                ngx_fuzz_assert(error != NULL);
+                continue;
+            }
+
             ngx_fuzz_assert(n <= 64);
 
             for (i = 0; i < n; i++) {
@@ -98,9 +106,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     ngx_fuzz_touches(&entries[i].touches, pool);
                 }
             }
-
-        } else {
-            ngx_fuzz_assert(error != NULL);
         }
 
         error = NULL;

@@ -119,8 +119,9 @@ ngx_http_session_engine_connect(ngx_http_session_engine_t *engine)
 {
     size_t                           len;
     ngx_msec_t                       wait;
-    const char                      *argv[2];
-    size_t                           argvlen[2];
+    ngx_uint_t                       n;
+    const char                      *argv[3];
+    size_t                           argvlen[3];
     redisAsyncContext               *ac;
     ngx_http_session_engine_conf_t  *conf;
 
@@ -183,14 +184,22 @@ ngx_http_session_engine_connect(ngx_http_session_engine_t *engine)
     if (conf->password.len) {
         argv[0] = "AUTH";
         argvlen[0] = 4;
-        argv[1] = (const char *) conf->password.data;
-        argvlen[1] = conf->password.len;
+        n = 1;
+
+        if (conf->user.len) {
+            /* Redis 6 ACL: AUTH USER PASSWORD */
+            argv[n] = (const char *) conf->user.data;
+            argvlen[n++] = conf->user.len;
+        }
+
+        argv[n] = (const char *) conf->password.data;
+        argvlen[n++] = conf->password.len;
 
         engine->state = NGX_HTTP_SESSION_ENGINE_AUTH;
 
         if (ngx_http_session_engine_push(engine,
                                          ngx_http_session_engine_hello,
-                                         NULL, wait, 2, argv, argvlen)
+                                         NULL, wait, (int) n, argv, argvlen)
             == NGX_OK)
         {
             return;

@@ -41,14 +41,19 @@
 
 /* commands in flight per connection; changes waiting per worker */
 #define NGX_HTTP_SESSION_FLEET_INFLIGHT    4096
-#define NGX_HTTP_SESSION_FLEET_CHANGES     4096
+#define NGX_HTTP_SESSION_FLEET_CHANGES     65536
 
 
 /* last accesses gathered per worker between two sends (a power of 2) */
 #define NGX_HTTP_SESSION_FLEET_TOUCH_SLOTS 16384
 
-/* entries the stream keeps, about */
-#define NGX_HTTP_SESSION_FLEET_MAXLEN      "20000"
+/*
+ * Entries the streams keep, about: records are a few hundred bytes, a
+ * batch of last accesses up to 10 KB.  A node behind by more records
+ * than that reads the engine whole; by more touches, it misses them.
+ */
+#define NGX_HTTP_SESSION_FLEET_MAXLEN        "20000"
+#define NGX_HTTP_SESSION_FLEET_TOUCH_MAXLEN  "1000"
 
 #define NGX_HTTP_SESSION_FLEET_LOG_EVERY   10000
 
@@ -162,33 +167,35 @@ static const char  ngx_http_session_fleet_put_script[] =
 
 
 /*
- * Last accesses, "SID LAST DELTA ADDR\n" each.  KEYS: the stream.
- * ARGV: node, prefix, timeout, the stream's length, the touches.  A
- * touch of a logged-out session or of someone else's key does nothing;
- * the sids the engine does not hold are returned, to be put back.
+ * Last accesses, "SID LAST DELTA ADDR\n" each.  KEYS: the touch stream.
+ * ARGV: node, prefix, timeout, the stream's length, step, the touches.
+ * A touch of a logged-out session or of someone else's key does nothing;
+ * the sids the engine does not hold are returned, to be put back.  A
+ * hash is written only when its last access moves by "step" or more,
+ * and expires "step" later than its last access says, so it never goes
+ * before its session does: most touches cost the engine one read.  The
+ * touches themselves go to the stream, which the nodes follow.
  */
 
 static const char  ngx_http_session_fleet_touch_script[] =
-"local ttl, out, missing = tonumber(ARGV[3]), {}, {}\n"
-"for sid, last, delta, addr in\n"
-"    string.gmatch(ARGV[5], '(%x+) (%d+) (%d+) (%S+)\\n') do\n"
+"local ttl, step = tonumber(ARGV[3]), tonumber(ARGV[5])\n"
+"local out, missing = {}, {}\n"
+"for line, sid, last, delta, addr in\n"
+"    string.gmatch(ARGV[6], '((%x+) (%d+) (%d+) (%S+)\\n)') do\n"
 "  local key = ARGV[2] .. 's:' .. sid\n"
-"  local old = redis.pcall('HMGET', key, 'l', 'o')\n"
+"  local old = redis.pcall('HMGET', key, 'l', 'o', 'r')\n"
 "  if old['err'] == nil then\n"
-"    local ol = tonumber(old[1])\n"
-"    if not ol then\n"
+"    if not old[1] then\n"
 "      missing[#missing + 1] = sid\n"
-"    elseif (tonumber(old[2]) or 0) == 0 then\n"
+"    elseif not old[2] or old[2] == '0' then\n"
+"      out[#out + 1] = line\n"
 "      local l = tonumber(last)\n"
-"      redis.call('HINCRBY', key, 'r', delta)\n"
-"      if l > ol then\n"
-"        local ip = addr\n"
-"        if ip == '-' then ip = '' end\n"
-"        redis.call('HSET', key, 'l', last, 'ip', ip)\n"
-"        redis.call('PEXPIREAT', key, l + ttl)\n"
+"      if l - (tonumber(old[1]) or 0) >= step then\n"
+"        if addr == '-' then addr = '' end\n"
+"        redis.call('HSET', key, 'l', last, 'ip', addr,\n"
+"                   'r', (tonumber(old[3]) or 0) + tonumber(delta))\n"
+"        redis.call('PEXPIREAT', key, l + ttl + step)\n"
 "      end\n"
-"      out[#out + 1] = sid .. ' ' .. last .. ' ' .. delta .. ' ' .. addr\n"
-"                      .. '\\n'\n"
 "    end\n"
 "  end\n"
 "end\n"
@@ -295,7 +302,7 @@ ngx_http_session_fleet_init_worker(ngx_cycle_t *cycle,
 
     /* the keys and numbers every command repeats */
 
-    p = ngx_pnalloc(cycle->pool, 3 * fcf->prefix.len + 16);
+    p = ngx_pnalloc(cycle->pool, 4 * fcf->prefix.len + 24);
     if (p == NULL) {
         return NGX_ERROR;
     }
@@ -303,6 +310,10 @@ ngx_http_session_fleet_init_worker(ngx_cycle_t *cycle,
     fleet->stream.data = p;
     p = ngx_sprintf(p, "%Vlog", &fcf->prefix);
     fleet->stream.len = p - fleet->stream.data;
+
+    fleet->touch_stream.data = p;
+    p = ngx_sprintf(p, "%Vtouch", &fcf->prefix);
+    fleet->touch_stream.len = p - fleet->touch_stream.data;
 
     fleet->epoch_key.data = p;
     p = ngx_sprintf(p, "%Vepoch", &fcf->prefix);
@@ -316,6 +327,11 @@ ngx_http_session_fleet_init_worker(ngx_cycle_t *cycle,
 
     fleet->ttl_len = ngx_sprintf(fleet->ttl, "%M", zone->timeout)
                      - fleet->ttl;
+
+    /* a hash's last access is written when it moved by this much */
+    fleet->step_len = ngx_sprintf(fleet->step, "%M",
+                                  ngx_max(1000, zone->timeout / 60))
+                      - fleet->step;
 
     /* a logout is kept at least as long as an open session lives */
     fleet->tomb_len = ngx_sprintf(fleet->tomb, "%M",
@@ -1092,8 +1108,8 @@ ngx_http_session_fleet_flush(ngx_http_session_fleet_t *fleet)
 {
     u_char                          *p, *text;
     ngx_uint_t                       i, n;
-    const char                      *argv[9];
-    size_t                           argvlen[9];
+    const char                      *argv[10];
+    size_t                           argvlen[10];
     ngx_http_session_touch_t        *t;
     ngx_http_session_fleet_batch_t  *b;
 
@@ -1161,23 +1177,25 @@ ngx_http_session_fleet_flush(ngx_http_session_fleet_t *fleet)
         argvlen[1] = 40;
         argv[2] = "1";
         argvlen[2] = 1;
-        argv[3] = (const char *) fleet->stream.data;
-        argvlen[3] = fleet->stream.len;
+        argv[3] = (const char *) fleet->touch_stream.data;
+        argvlen[3] = fleet->touch_stream.len;
         argv[4] = (const char *) fleet->node;
         argvlen[4] = NGX_HTTP_SESSION_FLEET_NODE_LEN;
         argv[5] = (const char *) fleet->conf->prefix.data;
         argvlen[5] = fleet->conf->prefix.len;
         argv[6] = (const char *) fleet->ttl;
         argvlen[6] = fleet->ttl_len;
-        argv[7] = NGX_HTTP_SESSION_FLEET_MAXLEN;
-        argvlen[7] = sizeof(NGX_HTTP_SESSION_FLEET_MAXLEN) - 1;
-        argv[8] = (const char *) text;
-        argvlen[8] = p - text;
+        argv[7] = NGX_HTTP_SESSION_FLEET_TOUCH_MAXLEN;
+        argvlen[7] = sizeof(NGX_HTTP_SESSION_FLEET_TOUCH_MAXLEN) - 1;
+        argv[8] = (const char *) fleet->step;
+        argvlen[8] = fleet->step_len;
+        argv[9] = (const char *) text;
+        argvlen[9] = p - text;
 
         if (ngx_http_session_engine_send(fleet->engine,
                                          ngx_http_session_fleet_touch_done,
                                          b, fleet->wait,
-                                         9, argv, argvlen)
+                                         10, argv, argvlen)
             != NGX_OK)
         {
             /* back into the table, for the next tick */

@@ -107,6 +107,7 @@ typedef struct {
     char                        *host;        /* numeric, or NULL: unix */
     int                          port;
     char                        *path;        /* unix socket */
+    ngx_str_t                    user;        /* ACL user, or empty */
     ngx_str_t                    password;    /* empty: no AUTH */
     ngx_msec_t                   timeout;
 } ngx_http_session_engine_conf_t;
@@ -239,6 +240,7 @@ typedef struct {
 
     /* under the zone's mutex */
     ngx_http_session_fleet_id_t  position;    /* the last entry applied */
+    ngx_http_session_fleet_id_t  touched;     /* the same, touch stream */
     int64_t                      error_at;
     u_char                       error[128];
     u_char                       node[NGX_HTTP_SESSION_FLEET_NODE_LEN];
@@ -300,6 +302,7 @@ struct ngx_http_session_fleet_s {
     ngx_msec_t                       wait;
 
     ngx_str_t                        stream;      /* PREFIX "log" */
+    ngx_str_t                        touch_stream;  /* PREFIX "touch" */
     ngx_str_t                        epoch_key;   /* PREFIX "epoch" */
     ngx_str_t                        pattern;     /* PREFIX "s:*" */
     u_char                           node[NGX_HTTP_SESSION_FLEET_NODE_LEN];
@@ -307,6 +310,8 @@ struct ngx_http_session_fleet_s {
     size_t                           ttl_len;
     u_char                           tomb[NGX_INT64_LEN];
     size_t                           tomb_len;
+    u_char                           step[NGX_INT64_LEN];
+    size_t                           step_len;
     u_char                           put_sha[40];
     u_char                           touch_sha[40];
 
@@ -333,6 +338,7 @@ struct ngx_http_session_fleet_s {
     ngx_uint_t                       scan_count;
     ngx_msec_t                       sync_started;
     ngx_http_session_fleet_id_t      start;       /* the stream at the scan */
+    ngx_http_session_fleet_id_t      touch_start;
     u_char                          *digests;     /* HGETALLs in flight */
     ngx_uint_t                       dhead;
     ngx_uint_t                       ndigests;
@@ -456,8 +462,8 @@ ngx_int_t ngx_http_session_fleet_decode_touches(ngx_str_t *text,
 u_char *ngx_http_session_fleet_encode_touch(u_char *p,
     ngx_http_session_touch_t *t);
 ngx_int_t ngx_http_session_fleet_decode_entries(redisReply *reply,
-    ngx_http_session_fleet_entry_t *entries, ngx_uint_t max,
-    ngx_uint_t *n, const char **error);
+    ngx_str_t *stream, ngx_http_session_fleet_entry_t *entries,
+    ngx_uint_t max, ngx_uint_t *n, const char **error);
 ngx_int_t ngx_http_session_fleet_decode_scan(redisReply *reply,
     uint64_t *cursor, redisReply **keys, const char **error);
 ngx_int_t ngx_http_session_fleet_decode_info(redisReply *reply,

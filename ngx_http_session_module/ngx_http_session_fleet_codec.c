@@ -677,22 +677,24 @@ ngx_http_session_fleet_decode_touches(ngx_str_t *text,
 
 
 /*
- * XREAD's answer for one stream: nil when nothing came, else
- * [[STREAM, [[ID, [FIELD, VALUE, ...]], ...]]].  An entry's "node",
- * "kind" and "sid" are checked here, its record or touches by the
- * caller.  An entry whose fields are gone (nil) has kind 0: skipped,
- * but its id counts.  An entry of a kind this module does not know is
- * skipped too, so newer nodes may add kinds.
+ * XREAD's answer: nil when nothing came, else [[STREAM, [[ID, [FIELD,
+ * VALUE, ...]], ...]], ...], one pair per stream that had entries.  The
+ * entries of "stream" are decoded (none when it is not there).  An
+ * entry's "node", "kind" and "sid" are checked here, its record or
+ * touches by the caller.  An entry whose fields are gone (nil) has kind
+ * 0: skipped, but its id counts.  An entry of a kind this module does
+ * not know is skipped too, so newer nodes may add kinds.
  */
 
 ngx_int_t
-ngx_http_session_fleet_decode_entries(redisReply *reply,
+ngx_http_session_fleet_decode_entries(redisReply *reply, ngx_str_t *stream,
     ngx_http_session_fleet_entry_t *entries, ngx_uint_t max, ngx_uint_t *n,
     const char **error)
 {
     size_t                           i, j;
     ngx_uint_t                       kind, sid;
-    redisReply                      *stream, *list, *e, *id, *fields, *f, *v;
+    redisReply                      *pair, *name, *list, *e, *id, *fields,
+                                    *f, *v;
     ngx_http_session_fleet_entry_t  *entry;
 
     *n = 0;
@@ -701,23 +703,39 @@ ngx_http_session_fleet_decode_entries(redisReply *reply,
         return NGX_OK;
     }
 
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 1) {
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements > 8) {
         *error = "not a stream read";
         return NGX_ERROR;
     }
 
-    stream = reply->element[0];
+    list = NULL;
 
-    if (stream == NULL || stream->type != REDIS_REPLY_ARRAY
-        || stream->elements != 2
-        || stream->element[1] == NULL
-        || stream->element[1]->type != REDIS_REPLY_ARRAY)
-    {
-        *error = "not a stream read";
-        return NGX_ERROR;
+    for (i = 0; i < reply->elements; i++) {
+        pair = reply->element[i];
+
+        if (pair == NULL || pair->type != REDIS_REPLY_ARRAY
+            || pair->elements != 2
+            || pair->element[0] == NULL
+            || pair->element[0]->type != REDIS_REPLY_STRING
+            || pair->element[1] == NULL
+            || pair->element[1]->type != REDIS_REPLY_ARRAY)
+        {
+            *error = "not a stream read";
+            return NGX_ERROR;
+        }
+
+        name = pair->element[0];
+
+        if (name->len == stream->len
+            && ngx_memcmp(name->str, stream->data, stream->len) == 0)
+        {
+            list = pair->element[1];
+        }
     }
 
-    list = stream->element[1];
+    if (list == NULL) {
+        return NGX_OK;
+    }
 
     if (list->elements > max) {
         *error = "more entries than asked for";

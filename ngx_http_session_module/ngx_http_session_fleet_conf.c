@@ -177,8 +177,8 @@ done:
 
 
 /*
- * session_fleet ZONE ADDRESS [password_file=FILE] [prefix=STRING]
- *     [timeout=TIME]
+ * session_fleet ZONE ADDRESS [password_file=FILE] [user=NAME]
+ *     [prefix=STRING] [timeout=TIME]
  */
 
 char *
@@ -286,6 +286,23 @@ ngx_http_session_fleet(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             continue;
         }
 
+        if (ngx_strncmp(value[i].data, "user=", 5) == 0) {
+
+            fcf->engine.user.data = value[i].data + 5;
+            fcf->engine.user.len = value[i].len - 5;
+
+            if (fcf->engine.user.len == 0
+                || ngx_http_session_fleet_prefix_ok(&fcf->engine.user)
+                   != NGX_OK)
+            {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid user \"%V\"", &value[i]);
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
+
         if (ngx_strncmp(value[i].data, "prefix=", 7) == 0) {
 
             s.data = value[i].data + 7;
@@ -329,6 +346,12 @@ ngx_http_session_fleet(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     if (ngx_http_session_fleet_add_zone(cf, fcf, &value[1]) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (fcf->engine.user.len && fcf->engine.password.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"user=\" needs \"password_file=\"");
         return NGX_CONF_ERROR;
     }
 

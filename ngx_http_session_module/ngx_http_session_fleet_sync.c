@@ -72,7 +72,8 @@ static void ngx_http_session_fleet_follow_done(
 static void ngx_http_session_fleet_apply(ngx_http_session_fleet_t *fleet,
     ngx_http_session_fleet_entry_t *entry);
 static ngx_int_t ngx_http_session_fleet_advance(
-    ngx_http_session_fleet_t *fleet, ngx_http_session_fleet_id_t *id);
+    ngx_http_session_fleet_t *fleet, ngx_http_session_fleet_id_t *position,
+    ngx_http_session_fleet_id_t *id);
 
 
 /*
@@ -456,7 +457,20 @@ ngx_http_session_fleet_resync(ngx_http_session_fleet_t *fleet)
 
     if (ngx_http_session_engine_send(fleet->engine,
                                      ngx_http_session_fleet_start_done,
-                                     fleet, fleet->wait,
+                                     &fleet->start, fleet->wait,
+                                     6, argv, argvlen)
+        != NGX_OK)
+    {
+        fleet->sync = NGX_HTTP_SESSION_SYNC_IDLE;
+        return;
+    }
+
+    argv[1] = (const char *) fleet->touch_stream.data;
+    argvlen[1] = fleet->touch_stream.len;
+
+    if (ngx_http_session_engine_send(fleet->engine,
+                                     ngx_http_session_fleet_start_done,
+                                     &fleet->touch_start, fleet->wait,
                                      6, argv, argvlen)
         != NGX_OK)
     {
@@ -468,21 +482,30 @@ ngx_http_session_fleet_resync(ngx_http_session_fleet_t *fleet)
 }
 
 
+/*
+ * The last entry of each stream, where following starts once the scan
+ * is done: "data" is where it goes; the touch stream's answer comes
+ * second and starts the scan.
+ */
+
 static void
 ngx_http_session_fleet_start_done(ngx_http_session_engine_t *engine,
     redisReply *reply, void *data)
 {
-    ngx_http_session_fleet_t *fleet = data;
+    ngx_http_session_fleet_id_t *start = data;
 
-    redisReply  *e;
+    redisReply                *e;
+    ngx_http_session_fleet_t  *fleet;
+
+    fleet = engine->data;
 
     if (reply == NULL || fleet->sync != NGX_HTTP_SESSION_SYNC_START) {
         fleet->sync = NGX_HTTP_SESSION_SYNC_IDLE;
         return;
     }
 
-    fleet->start.ms = 0;
-    fleet->start.seq = 0;
+    start->ms = 0;
+    start->seq = 0;
 
     if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 1) {
         e = reply->element[0];
@@ -491,21 +514,22 @@ ngx_http_session_fleet_start_done(ngx_http_session_engine_t *engine,
             || e->element[0] == NULL
             || e->element[0]->type != REDIS_REPLY_STRING
             || ngx_http_session_fleet_parse_id((u_char *) e->element[0]->str,
-                                               e->element[0]->len,
-                                               &fleet->start)
+                                               e->element[0]->len, start)
                != NGX_OK)
         {
-            ngx_http_session_fleet_error(fleet, "the stream's last entry",
+            ngx_http_session_fleet_error(fleet, "a stream's last entry",
                                          "not a stream entry");
             fleet->sync = NGX_HTTP_SESSION_SYNC_IDLE;
             return;
         }
 
-    } else if (reply->type != REDIS_REPLY_ARRAY) {
-        /* no stream yet, or someone else's key: read from its start */
-        if (reply->type == REDIS_REPLY_ERROR) {
-            ngx_http_session_fleet_error(fleet, "the stream", reply->str);
-        }
+    } else if (reply->type == REDIS_REPLY_ERROR) {
+        /* someone else's key: read from its start */
+        ngx_http_session_fleet_error(fleet, "a stream", reply->str);
+    }
+
+    if (start != &fleet->touch_start) {
+        return;
     }
 
     fleet->sync = NGX_HTTP_SESSION_SYNC_SCAN;
@@ -724,6 +748,7 @@ ngx_http_session_fleet_resynced(ngx_http_session_fleet_t *fleet)
 
     ngx_shmtx_lock(&fleet->shpool->mutex);
     sh->position = fleet->start;
+    sh->touched = fleet->touch_start;
     ngx_shmtx_unlock(&fleet->shpool->mutex);
 
     sh->synced = 1;
@@ -834,16 +859,17 @@ ngx_http_session_fleet_putback_done(ngx_http_session_engine_t *engine,
 }
 
 
-/* XREAD on the leader's own connection, blocking for a while there */
+/* XREAD of both streams on the leader's own connection, blocking there */
 
 static void
 ngx_http_session_fleet_follow(ngx_http_session_fleet_t *fleet)
 {
-    u_char                       *p;
-    const char                   *argv[8];
-    size_t                        argvlen[8];
-    ngx_http_session_fleet_id_t   position;
+    u_char                       *p, *q;
+    const char                   *argv[10];
+    size_t                        argvlen[10];
+    ngx_http_session_fleet_id_t   position, touched;
     u_char                        id[2 * NGX_INT64_LEN + 2];
+    u_char                        tid[2 * NGX_INT64_LEN + 2];
 
     if (fleet->sync != NGX_HTTP_SESSION_SYNC_FOLLOW
         || fleet->follower == NULL
@@ -855,9 +881,11 @@ ngx_http_session_fleet_follow(ngx_http_session_fleet_t *fleet)
 
     ngx_shmtx_lock(&fleet->shpool->mutex);
     position = fleet->sh->position;
+    touched = fleet->sh->touched;
     ngx_shmtx_unlock(&fleet->shpool->mutex);
 
     p = ngx_http_session_fleet_id_text(id, &position);
+    q = ngx_http_session_fleet_id_text(tid, &touched);
 
     argv[0] = "XREAD";
     argvlen[0] = 5;
@@ -873,15 +901,19 @@ ngx_http_session_fleet_follow(ngx_http_session_fleet_t *fleet)
     argvlen[5] = 7;
     argv[6] = (const char *) fleet->stream.data;
     argvlen[6] = fleet->stream.len;
-    argv[7] = (const char *) id;
-    argvlen[7] = p - id;
+    argv[7] = (const char *) fleet->touch_stream.data;
+    argvlen[7] = fleet->touch_stream.len;
+    argv[8] = (const char *) id;
+    argvlen[8] = p - id;
+    argv[9] = (const char *) tid;
+    argvlen[9] = q - tid;
 
     (void) ngx_http_session_engine_send(fleet->follower,
-                                      ngx_http_session_fleet_follow_done,
-                                      fleet,
-                                      NGX_HTTP_SESSION_SYNC_BLOCK
-                                      + fleet->wait,
-                                      8, argv, argvlen);
+                                        ngx_http_session_fleet_follow_done,
+                                        fleet,
+                                        NGX_HTTP_SESSION_SYNC_BLOCK
+                                        + fleet->wait,
+                                        10, argv, argvlen);
 }
 
 
@@ -891,9 +923,11 @@ ngx_http_session_fleet_follow_done(ngx_http_session_engine_t *engine,
 {
     ngx_http_session_fleet_t *fleet = data;
 
-    int64_t                          now, lag;
-    ngx_uint_t                       i, n;
+    int64_t                          lag;
+    ngx_uint_t                       i, n, s;
+    ngx_str_t                       *stream;
     const char                      *error;
+    ngx_http_session_fleet_id_t     *position;
     ngx_http_session_fleet_entry_t  *entries;
     u_char                           why[96];
 
@@ -902,7 +936,7 @@ ngx_http_session_fleet_follow_done(ngx_http_session_engine_t *engine,
     }
 
     if (reply->type == REDIS_REPLY_ERROR) {
-        ngx_http_session_fleet_error(fleet, "reading the stream",
+        ngx_http_session_fleet_error(fleet, "reading the streams",
                                      reply->str);
         fleet->sync = NGX_HTTP_SESSION_SYNC_IDLE;
         return;
@@ -915,37 +949,46 @@ ngx_http_session_fleet_follow_done(ngx_http_session_engine_t *engine,
         return;
     }
 
-    error = NULL;
+    lag = 0;
 
-    if (ngx_http_session_fleet_decode_entries(reply, entries,
-                                              NGX_HTTP_SESSION_SYNC_ENTRIES,
-                                              &n, &error)
-        != NGX_OK)
-    {
-        ngx_free(entries);
-        (void) ngx_atomic_fetch_add(&fleet->sh->rejected, 1);
+    for (s = 0; s < 2; s++) {
+        stream = s ? &fleet->touch_stream : &fleet->stream;
+        position = s ? &fleet->sh->touched : &fleet->sh->position;
 
-        *ngx_snprintf(why, sizeof(why) - 1, "a bad answer to XREAD: %s",
-                      error) = '\0';
-        ngx_http_session_engine_fail(engine, NGX_HTTP_SESSION_ENGINE_PROTOCOL,
-                                     (char *) why);
-        return;
-    }
+        error = NULL;
 
-    for (i = 0; i < n; i++) {
-        if (ngx_http_session_fleet_advance(fleet, &entries[i].id) == NGX_OK) {
-            ngx_http_session_fleet_apply(fleet, &entries[i]);
+        if (ngx_http_session_fleet_decode_entries(reply, stream, entries,
+                                                NGX_HTTP_SESSION_SYNC_ENTRIES,
+                                                &n, &error)
+            != NGX_OK)
+        {
+            ngx_free(entries);
+            (void) ngx_atomic_fetch_add(&fleet->sh->rejected, 1);
+
+            *ngx_snprintf(why, sizeof(why) - 1, "a bad answer to XREAD: %s",
+                          error) = '\0';
+            ngx_http_session_engine_fail(engine,
+                                         NGX_HTTP_SESSION_ENGINE_PROTOCOL,
+                                         (char *) why);
+            return;
+        }
+
+        for (i = 0; i < n; i++) {
+            if (ngx_http_session_fleet_advance(fleet, position,
+                                               &entries[i].id)
+                == NGX_OK)
+            {
+                ngx_http_session_fleet_apply(fleet, &entries[i]);
+            }
+        }
+
+        if (n) {
+            lag = ngx_max(lag, ngx_http_session_now()
+                               - (int64_t) entries[n - 1].id.ms);
         }
     }
 
-    now = ngx_http_session_now();
-    lag = 0;
-
-    if (n) {
-        lag = now - (int64_t) entries[n - 1].id.ms;
-    }
-
-    fleet->sh->lag = (lag > 0 && n) ? (ngx_atomic_uint_t) lag : 0;
+    fleet->sh->lag = (ngx_atomic_uint_t) ngx_max(lag, 0);
 
     ngx_free(entries);
 
@@ -957,14 +1000,14 @@ ngx_http_session_fleet_follow_done(ngx_http_session_engine_t *engine,
 
 static ngx_int_t
 ngx_http_session_fleet_advance(ngx_http_session_fleet_t *fleet,
-    ngx_http_session_fleet_id_t *id)
+    ngx_http_session_fleet_id_t *position, ngx_http_session_fleet_id_t *id)
 {
     ngx_int_t  rc;
 
     ngx_shmtx_lock(&fleet->shpool->mutex);
 
-    if (ngx_http_session_fleet_id_cmp(id, &fleet->sh->position) > 0) {
-        fleet->sh->position = *id;
+    if (ngx_http_session_fleet_id_cmp(id, position) > 0) {
+        *position = *id;
         rc = NGX_OK;
 
     } else {
