@@ -288,7 +288,9 @@ ngx_http_session_fleet_epoch_done(ngx_http_session_engine_t *engine,
         || reply->len != NGX_HTTP_SESSION_FLEET_NODE_LEN)
     {
         ngx_http_session_fleet_error(fleet, "the engine's epoch",
-                                     "not what this module writes there");
+                                     (reply->type == REDIS_REPLY_ERROR)
+                                     ? reply->str
+                                     : "not what this module writes there");
         fleet->sync = NGX_HTTP_SESSION_SYNC_IDLE;
         return;
     }

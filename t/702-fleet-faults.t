@@ -361,3 +361,31 @@ node_stop();
 [alert]
 [crit]
 [emerg]
+
+
+
+=== TEST 10: an ACL user limited to the fleet's keys (user=): it works; the same user under another prefix is refused, clearly
+--- post_setup_server_root
+t::TestFleet::engine_flush();
+t::TestFleet::engine_cmd({}, 'ACL', 'SETUSER', 'fleetuser', 'reset', 'on', '>acl-pw-2718', '~session:*', '&*', '+@all');
+--- http_config eval
+t::TestFleet::fleet_conf(password_file => t::TestFleet::password_file('acl-pw-2718'), fleet => 'user=fleetuser timeout=300ms')
+--- config eval: $::config
+--- request
+GET /login?t=tok-acl&u=ann
+--- response_body
+app
+--- fleet
+ok((wait_until { scalar(engine_keys('session:s:*')) == 1 } 3), 'the session reached the engine');
+is(main::status('a')->{fleet}{state}, 'up', 'the user is in');
+my $b = node_start(http_config => t::TestFleet::fleet_conf(password_file => t::TestFleet::password_file('acl-pw-2718'), fleet => 'user=fleetuser prefix=other: timeout=300ms'), config => $::config);
+main::get('b', '/login?t=tok-acl2&u=bea');
+like(main::who('b', 'tok-acl2'), qr/bea/, 'B tracks locally');
+ok((wait_until { node_log() =~ /NOPERM/ } 5), 'a prefix outside the user\'s keys: NOPERM, said')
+    or diag(node_log());
+node_stop();
+engine_cmd({}, 'ACL', 'DELUSER', 'fleetuser');
+--- no_error_log
+[alert]
+[crit]
+[emerg]
