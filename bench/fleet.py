@@ -231,14 +231,18 @@ def fill(i, what, n, path):
 
 def settle(timeout=600):
     """until no node has changes waiting or a put-back running"""
+    def work(f):
+        # what changes while changes or put-backs are under way (not the
+        # stream reads, which go on all the time)
+        return (f['changes']['sent'], f['putbacks']['sessions'],
+                f['stream']['applied'], f['changes']['queued'])
+
     t0 = time.time()
     while time.time() - t0 < timeout:
-        f = [status(i)['fleet'] for i in (0, 1)]
-        if all(x['changes']['queued'] == 0 for x in f):
+        f = [work(status(i)['fleet']) for i in (0, 1)]
+        if all(x[3] == 0 for x in f):
             time.sleep(2)
-            f2 = [status(i)['fleet'] for i in (0, 1)]
-            if all(a['engine_commands'] == b['engine_commands']
-                   for a, b in zip(f, f2)):
+            if f == [work(status(i)['fleet']) for i in (0, 1)]:
                 return time.time() - t0
         time.sleep(1)
     return time.time() - t0

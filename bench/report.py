@@ -291,6 +291,12 @@ def main():
         w(f"| {fig} | {bar} | {val} | {'yes' if ok else '**no**'} |")
     w("")
 
+    # the fleet's figures have a page of their own (make bench-fleet)
+    w("Several nodes sharing a zone through an engine (`session_fleet`): "
+      "[benchmarks-fleet.md](benchmarks-fleet.md), made by "
+      "`make bench-fleet`.")
+    w("")
+
     with open(os.path.join(docs, "benchmarks.md"), "w") as f:
         f.write("\n".join(out) + "\n")
 

@@ -41,6 +41,11 @@ static ngx_int_t ngx_http_session_fleet_number(u_char *p, size_t len,
     uint64_t max, uint64_t *n);
 static ngx_int_t ngx_http_session_fleet_name_ok(u_char *p, size_t len,
     size_t max, ngx_uint_t dots);
+static ngx_int_t ngx_http_session_fleet_decode_entry(redisReply *e,
+    ngx_http_session_fleet_entry_t *entry, const char **error);
+static ngx_int_t ngx_http_session_fleet_var(
+    ngx_http_session_fleet_record_t *rec, ngx_str_t *name, ngx_str_t *value,
+    u_char **vars, const char **error);
 static ngx_int_t ngx_http_session_fleet_field(
     ngx_http_session_fleet_record_t *rec, ngx_str_t *name, ngx_str_t *value,
     ngx_uint_t *seen, u_char **vars, const char **error);
@@ -219,6 +224,55 @@ ngx_http_session_fleet_nil(const redisReadTask *task)
 }
 
 
+/* "v:NAME" VALUE: a variable, appended to the record's block */
+
+static ngx_int_t
+ngx_http_session_fleet_var(ngx_http_session_fleet_record_t *rec,
+    ngx_str_t *name, ngx_str_t *value, u_char **vars, const char **error)
+{
+    size_t     len;
+    ngx_str_t  vn, dup;
+
+    vn.data = name->data + 2;
+    vn.len = name->len - 2;
+
+    if (!ngx_http_session_fleet_name_ok(vn.data, vn.len,
+                                        NGX_HTTP_SESSION_VAR_NAME_MAX, 0)
+        || value->len > NGX_HTTP_SESSION_VAR_VALUE_MAX)
+    {
+        *error = "a bad variable";
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_session_var_get(rec->vars, *vars - rec->vars, &vn, &dup)
+        == NGX_OK)
+    {
+        *error = "a variable twice";
+        return NGX_ERROR;
+    }
+
+    len = 2 + vn.len + value->len;
+
+    if (rec->im.vars.len == NGX_HTTP_SESSION_VARS_MAX
+        || (size_t) (*vars - rec->vars) + len
+           > NGX_HTTP_SESSION_VARS_SIZE - sizeof(uint16_t))
+    {
+        *error = "too many variables";
+        return NGX_ERROR;
+    }
+
+    /* the count, until the end: the block's length is set then */
+    rec->im.vars.len++;
+
+    *(*vars)++ = (u_char) vn.len;
+    *(*vars)++ = (u_char) value->len;
+    *vars = ngx_cpymem(*vars, vn.data, vn.len);
+    *vars = ngx_cpymem(*vars, value->data, value->len);
+
+    return NGX_OK;
+}
+
+
 /*
  * A record out of a field list: an HGETALL reply, or a stream entry's
  * fields (whose "node", "kind" and "sid" are not the record's and are
@@ -320,47 +374,9 @@ ngx_http_session_fleet_field(ngx_http_session_fleet_record_t *rec,
     size_t       len;
     uint64_t     n;
     ngx_uint_t   bit;
-    ngx_str_t    vn, dup;
 
     if (name->len > 2 && name->data[0] == 'v' && name->data[1] == ':') {
-        vn.data = name->data + 2;
-        vn.len = name->len - 2;
-
-        if (!ngx_http_session_fleet_name_ok(vn.data, vn.len,
-                                            NGX_HTTP_SESSION_VAR_NAME_MAX, 0)
-            || value->len > NGX_HTTP_SESSION_VAR_VALUE_MAX)
-        {
-            *error = "a bad variable";
-            return NGX_ERROR;
-        }
-
-        if (ngx_http_session_var_get(rec->vars, *vars - rec->vars, &vn,
-                                     &dup)
-            == NGX_OK)
-        {
-            *error = "a variable twice";
-            return NGX_ERROR;
-        }
-
-        len = 2 + vn.len + value->len;
-
-        if (rec->im.vars.len == NGX_HTTP_SESSION_VARS_MAX
-            || (size_t) (*vars - rec->vars) + len
-               > NGX_HTTP_SESSION_VARS_SIZE - sizeof(uint16_t))
-        {
-            *error = "too many variables";
-            return NGX_ERROR;
-        }
-
-        /* the count, until the end: the block's length is set then */
-        rec->im.vars.len++;
-
-        *(*vars)++ = (u_char) vn.len;
-        *(*vars)++ = (u_char) value->len;
-        *vars = ngx_cpymem(*vars, vn.data, vn.len);
-        *vars = ngx_cpymem(*vars, value->data, value->len);
-
-        return NGX_OK;
+        return ngx_http_session_fleet_var(rec, name, value, vars, error);
     }
 
     if (name->len == 1) {
@@ -691,11 +707,8 @@ ngx_http_session_fleet_decode_entries(redisReply *reply, ngx_str_t *stream,
     ngx_http_session_fleet_entry_t *entries, ngx_uint_t max, ngx_uint_t *n,
     const char **error)
 {
-    size_t                           i, j;
-    ngx_uint_t                       kind, sid;
-    redisReply                      *pair, *name, *list, *e, *id, *fields,
-                                    *f, *v;
-    ngx_http_session_fleet_entry_t  *entry;
+    size_t       i;
+    redisReply  *pair, *name, *list;
 
     *n = 0;
 
@@ -743,99 +756,117 @@ ngx_http_session_fleet_decode_entries(redisReply *reply, ngx_str_t *stream,
     }
 
     for (i = 0; i < list->elements; i++) {
-        e = list->element[i];
-
-        if (e == NULL || e->type != REDIS_REPLY_ARRAY || e->elements != 2) {
-            *error = "a bad stream entry";
-            return NGX_ERROR;
-        }
-
-        id = e->element[0];
-        fields = e->element[1];
-        entry = &entries[*n];
-
-        if (id == NULL || id->type != REDIS_REPLY_STRING
-            || ngx_http_session_fleet_parse_id((u_char *) id->str, id->len,
-                                               &entry->id)
-               != NGX_OK)
+        if (ngx_http_session_fleet_decode_entry(list->element[i],
+                                                &entries[*n], error)
+            != NGX_OK)
         {
-            *error = "a bad stream entry id";
             return NGX_ERROR;
         }
 
-        entry->kind = 0;
         (*n)++;
+    }
 
-        /* deleted meanwhile: skipped, but read past */
+    return NGX_OK;
+}
 
-        if (fields == NULL || fields->type == REDIS_REPLY_NIL) {
-            continue;
-        }
 
-        if (fields->type != REDIS_REPLY_ARRAY || fields->elements % 2
-            || fields->elements > 2 * NGX_HTTP_SESSION_FLEET_FIELDS_MAX + 6)
+/* one entry: [ID, [FIELD, VALUE, ...]], its fields nil when deleted */
+
+static ngx_int_t
+ngx_http_session_fleet_decode_entry(redisReply *e,
+    ngx_http_session_fleet_entry_t *entry, const char **error)
+{
+    size_t       j;
+    ngx_uint_t   kind, sid;
+    redisReply  *id, *fields, *f, *v;
+
+    if (e == NULL || e->type != REDIS_REPLY_ARRAY || e->elements != 2) {
+        *error = "a bad stream entry";
+        return NGX_ERROR;
+    }
+
+    id = e->element[0];
+    fields = e->element[1];
+
+    if (id == NULL || id->type != REDIS_REPLY_STRING
+        || ngx_http_session_fleet_parse_id((u_char *) id->str, id->len,
+                                           &entry->id)
+           != NGX_OK)
+    {
+        *error = "a bad stream entry id";
+        return NGX_ERROR;
+    }
+
+    entry->kind = 0;
+
+    /* deleted meanwhile: skipped, but read past */
+
+    if (fields == NULL || fields->type == REDIS_REPLY_NIL) {
+        return NGX_OK;
+    }
+
+    if (fields->type != REDIS_REPLY_ARRAY || fields->elements % 2
+        || fields->elements > 2 * NGX_HTTP_SESSION_FLEET_FIELDS_MAX + 6)
+    {
+        *error = "a bad stream entry";
+        return NGX_ERROR;
+    }
+
+    kind = 0;
+    sid = 0;
+    entry->fields = fields;
+    ngx_str_null(&entry->node);
+    ngx_str_null(&entry->touches);
+
+    for (j = 0; j < fields->elements; j += 2) {
+        f = fields->element[j];
+        v = fields->element[j + 1];
+
+        if (f == NULL || v == NULL || f->type != REDIS_REPLY_STRING
+            || v->type != REDIS_REPLY_STRING)
         {
             *error = "a bad stream entry";
             return NGX_ERROR;
         }
 
-        kind = 0;
-        sid = 0;
-        entry->fields = fields;
-        ngx_str_null(&entry->node);
-        ngx_str_null(&entry->touches);
+        if (f->len == 4 && ngx_strncmp(f->str, "node", 4) == 0) {
+            entry->node.data = (u_char *) v->str;
+            entry->node.len = v->len;
 
-        for (j = 0; j < fields->elements; j += 2) {
-            f = fields->element[j];
-            v = fields->element[j + 1];
+        } else if (f->len == 4 && ngx_strncmp(f->str, "kind", 4) == 0) {
+            if (v->len == 1 && v->str[0] == 'r') {
+                kind = NGX_HTTP_SESSION_FLEET_RECORD;
 
-            if (f == NULL || v == NULL || f->type != REDIS_REPLY_STRING
-                || v->type != REDIS_REPLY_STRING)
+            } else if (v->len == 1 && v->str[0] == 't') {
+                kind = NGX_HTTP_SESSION_FLEET_TOUCH;
+            }
+
+        } else if (f->len == 3 && ngx_strncmp(f->str, "sid", 3) == 0) {
+            if (ngx_http_session_parse_sid((u_char *) v->str, v->len,
+                                           entry->digest)
+                != NGX_OK)
             {
-                *error = "a bad stream entry";
+                *error = "a bad sid in a stream entry";
                 return NGX_ERROR;
             }
 
-            if (f->len == 4 && ngx_strncmp(f->str, "node", 4) == 0) {
-                entry->node.data = (u_char *) v->str;
-                entry->node.len = v->len;
+            sid = 1;
 
-            } else if (f->len == 4 && ngx_strncmp(f->str, "kind", 4) == 0) {
-                if (v->len == 1 && v->str[0] == 'r') {
-                    kind = NGX_HTTP_SESSION_FLEET_RECORD;
-
-                } else if (v->len == 1 && v->str[0] == 't') {
-                    kind = NGX_HTTP_SESSION_FLEET_TOUCH;
-                }
-
-            } else if (f->len == 3 && ngx_strncmp(f->str, "sid", 3) == 0) {
-                if (ngx_http_session_parse_sid((u_char *) v->str, v->len,
-                                               entry->digest)
-                    != NGX_OK)
-                {
-                    *error = "a bad sid in a stream entry";
-                    return NGX_ERROR;
-                }
-
-                sid = 1;
-
-            } else if (f->len == 1 && f->str[0] == 'd') {
-                entry->touches.data = (u_char *) v->str;
-                entry->touches.len = v->len;
-            }
+        } else if (f->len == 1 && f->str[0] == 'd') {
+            entry->touches.data = (u_char *) v->str;
+            entry->touches.len = v->len;
         }
-
-        if (entry->node.len == 0
-            || (kind == NGX_HTTP_SESSION_FLEET_RECORD && !sid)
-            || (kind == NGX_HTTP_SESSION_FLEET_TOUCH
-                && entry->touches.len == 0))
-        {
-            *error = "a stream entry of no known kind";
-            return NGX_ERROR;
-        }
-
-        entry->kind = kind;
     }
+
+    if (entry->node.len == 0
+        || (kind == NGX_HTTP_SESSION_FLEET_RECORD && !sid)
+        || (kind == NGX_HTTP_SESSION_FLEET_TOUCH && entry->touches.len == 0))
+    {
+        *error = "a stream entry of no known kind";
+        return NGX_ERROR;
+    }
+
+    entry->kind = kind;
 
     return NGX_OK;
 }

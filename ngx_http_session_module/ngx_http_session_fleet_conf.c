@@ -22,6 +22,10 @@
  */
 
 
+static ngx_int_t ngx_http_session_fleet_address(ngx_conf_t *cf,
+    ngx_http_session_fleet_conf_t *fcf, ngx_str_t *address);
+
+
 /* the BLAKE2b key of the derivation, so the digest key is ours alone */
 static u_char  ngx_http_session_secret_context[crypto_generichash_KEYBYTES]
     = "ngx_http_session_module secret=";
@@ -186,10 +190,8 @@ ngx_http_session_fleet(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_session_main_conf_t *smcf = conf;
 
-    u_char                         *p;
     ngx_int_t                       ms;
     ngx_str_t                      *value, s;
-    ngx_url_t                       u;
     ngx_uint_t                      i;
     ngx_http_session_fleet_conf_t  *fcf, **fp;
 
@@ -212,54 +214,8 @@ ngx_http_session_fleet(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     fcf->engine.timeout = NGX_HTTP_SESSION_FLEET_TIMEOUT;
     ngx_str_set(&fcf->prefix, NGX_HTTP_SESSION_FLEET_PREFIX);
 
-    ngx_memzero(&u, sizeof(ngx_url_t));
-    u.url = value[2];
-    u.default_port = NGX_HTTP_SESSION_FLEET_PORT;
-
-    if (ngx_parse_url(cf->pool, &u) != NGX_OK) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid engine address \"%V\"%s%s: expected "
-                           "HOST:PORT or unix:PATH", &value[2],
-                           u.err ? ": " : "", u.err ? u.err : "");
+    if (ngx_http_session_fleet_address(cf, fcf, &value[2]) != NGX_OK) {
         return NGX_CONF_ERROR;
-    }
-
-    if (u.naddrs == 0 || u.uri.len) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid engine address \"%V\": expected "
-                           "HOST:PORT or unix:PATH", &value[2]);
-        return NGX_CONF_ERROR;
-    }
-
-    if (u.family == AF_UNIX) {
-        fcf->engine.path = ngx_pnalloc(cf->pool, u.host.len + 1);
-        if (fcf->engine.path == NULL) {
-            return NGX_CONF_ERROR;
-        }
-
-        *ngx_cpymem(fcf->engine.path, u.host.data, u.host.len) = '\0';
-
-    } else {
-        /* the first address of a name, as text hiredis needs no DNS for */
-
-        p = ngx_pnalloc(cf->pool, NGX_SOCKADDR_STRLEN + 1);
-        if (p == NULL) {
-            return NGX_CONF_ERROR;
-        }
-
-        s.len = ngx_sock_ntop(u.addrs[0].sockaddr, u.addrs[0].socklen, p,
-                              NGX_SOCKADDR_STRLEN, 0);
-        p[s.len] = '\0';
-
-        fcf->engine.host = (char *) p;
-        fcf->engine.port = (int) ngx_inet_get_port(u.addrs[0].sockaddr);
-
-        if (u.naddrs > 1) {
-            ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
-                               "engine address \"%V\" has %ui addresses: "
-                               "the fleet uses the first, %s",
-                               &value[2], u.naddrs, p);
-        }
     }
 
     for (i = 3; i < cf->args->nelts; i++) {
@@ -363,6 +319,71 @@ ngx_http_session_fleet(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     *fp = fcf;
 
     return NGX_CONF_OK;
+}
+
+
+/*
+ * HOST[:PORT] or unix:PATH, resolved now: hiredis would resolve a name
+ * with a blocking call in a worker, and takes a numeric address as is.
+ */
+
+static ngx_int_t
+ngx_http_session_fleet_address(ngx_conf_t *cf,
+    ngx_http_session_fleet_conf_t *fcf, ngx_str_t *address)
+{
+    u_char     *p;
+    size_t      len;
+    ngx_url_t   u;
+
+    ngx_memzero(&u, sizeof(ngx_url_t));
+    u.url = *address;
+    u.default_port = NGX_HTTP_SESSION_FLEET_PORT;
+
+    if (ngx_parse_url(cf->pool, &u) != NGX_OK) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid engine address \"%V\"%s%s: expected "
+                           "HOST:PORT or unix:PATH", address,
+                           u.err ? ": " : "", u.err ? u.err : "");
+        return NGX_ERROR;
+    }
+
+    if (u.naddrs == 0 || u.uri.len) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid engine address \"%V\": expected "
+                           "HOST:PORT or unix:PATH", address);
+        return NGX_ERROR;
+    }
+
+    if (u.family == AF_UNIX) {
+        fcf->engine.path = ngx_pnalloc(cf->pool, u.host.len + 1);
+        if (fcf->engine.path == NULL) {
+            return NGX_ERROR;
+        }
+
+        *ngx_cpymem(fcf->engine.path, u.host.data, u.host.len) = '\0';
+
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(cf->pool, NGX_SOCKADDR_STRLEN + 1);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    len = ngx_sock_ntop(u.addrs[0].sockaddr, u.addrs[0].socklen, p,
+                        NGX_SOCKADDR_STRLEN, 0);
+    p[len] = '\0';
+
+    fcf->engine.host = (char *) p;
+    fcf->engine.port = (int) ngx_inet_get_port(u.addrs[0].sockaddr);
+
+    if (u.naddrs > 1) {
+        ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                           "engine address \"%V\" has %ui addresses: the "
+                           "fleet uses the first, %s", address, u.naddrs, p);
+    }
+
+    return NGX_OK;
 }
 
 
