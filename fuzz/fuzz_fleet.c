@@ -16,7 +16,8 @@
  * Whatever an engine may send: the bytes go through hiredis's reply
  * reader with the module's bounded reply objects, as on a connection,
  * and every reply through each decoder of fleet_codec.c (a record, a
- * stream read, a SCAN page, the touches of an entry).  What a decoder
+ * stream read of either stream, a SCAN page, a stream's information,
+ * the touches of an entry).  What a decoder
  * accepts must hold its bounds, and encode again to the same thing: a
  * record through its field list, touches through their text.
  */
@@ -48,6 +49,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     u_char                           digest[NGX_HTTP_SESSION_DIGEST_LEN];
     ngx_str_t                        key, prefix, streams[2];
     ngx_http_session_fleet_entry_t   entries[64];
+    ngx_http_session_fleet_info_t    info;
 
     pool = ngx_fuzz_pool();
 
@@ -121,6 +123,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
 
         } else {
+            ngx_fuzz_assert(error != NULL);
+        }
+
+        error = NULL;
+
+        if (ngx_http_session_fleet_decode_info(reply, &info, &error)
+            != NGX_OK)
+        {
             ngx_fuzz_assert(error != NULL);
         }
 

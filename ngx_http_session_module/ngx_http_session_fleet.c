@@ -52,7 +52,7 @@
  * batch of last accesses up to 10 KB.  A node behind by more records
  * than that reads the engine whole; by more touches, it misses them.
  */
-#define NGX_HTTP_SESSION_FLEET_MAXLEN        "20000"
+#define NGX_HTTP_SESSION_FLEET_MAXLEN        "50000"
 #define NGX_HTTP_SESSION_FLEET_TOUCH_MAXLEN  "1000"
 
 #define NGX_HTTP_SESSION_FLEET_LOG_EVERY   10000
@@ -630,6 +630,7 @@ ngx_http_session_fleet_down(ngx_http_session_engine_t *engine)
     if (fleet->leader) {
         /* the engine may come back another, empty: the epoch tells */
         fleet->sync = NGX_HTTP_SESSION_SYNC_IDLE;
+        fleet->checking = 0;
     }
 
     switch (engine->reason) {

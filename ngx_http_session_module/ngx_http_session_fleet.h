@@ -333,6 +333,7 @@ struct ngx_http_session_fleet_s {
     ngx_uint_t                       pending;     /* replies awaited */
     ngx_uint_t                       scan_ready:1;
     ngx_uint_t                       putback:1;
+    ngx_uint_t                       checking:1;  /* XINFO in flight */
     ngx_uint_t                       scan_done:1;
     uint64_t                         scan_cursor;
     ngx_uint_t                       scan_count;
@@ -371,6 +372,18 @@ typedef struct {
 } ngx_http_session_fleet_record_t;
 
 
+
+
+/* what XINFO STREAM tells of a stream */
+
+typedef struct {
+    uint64_t                     length;
+    uint64_t                     added;       /* entries ever added */
+    ngx_http_session_fleet_id_t  first;
+    ngx_http_session_fleet_id_t  last;
+    ngx_http_session_fleet_id_t  deleted;     /* XDEL's largest (Redis 7) */
+    unsigned                     counted:1;   /* "added" is known */
+} ngx_http_session_fleet_info_t;
 
 
 /* one entry of the change stream */
@@ -467,8 +480,7 @@ ngx_int_t ngx_http_session_fleet_decode_entries(redisReply *reply,
 ngx_int_t ngx_http_session_fleet_decode_scan(redisReply *reply,
     uint64_t *cursor, redisReply **keys, const char **error);
 ngx_int_t ngx_http_session_fleet_decode_info(redisReply *reply,
-    ngx_http_session_fleet_id_t *deleted, ngx_http_session_fleet_id_t *first,
-    const char **error);
+    ngx_http_session_fleet_info_t *info, const char **error);
 ngx_int_t ngx_http_session_fleet_parse_id(u_char *p, size_t len,
     ngx_http_session_fleet_id_t *id);
 u_char *ngx_http_session_fleet_id_text(u_char *p,

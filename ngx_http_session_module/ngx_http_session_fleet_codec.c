@@ -919,30 +919,25 @@ ngx_http_session_fleet_decode_scan(redisReply *reply, uint64_t *cursor,
 
 
 /*
- * XINFO STREAM's answer, a field list: the id of the last entry trimmed
- * away ("max-deleted-entry-id", Redis 7) and that of the first entry
- * left.  NGX_DECLINED: neither is there.
+ * XINFO STREAM's answer, a field list: its length, the entries ever
+ * added, the last id given, the largest id deleted (XDEL; Redis 7), and
+ * the first entry's id (0-0 when empty).  Fields it lacks stay 0.
  */
 
 ngx_int_t
 ngx_http_session_fleet_decode_info(redisReply *reply,
-    ngx_http_session_fleet_id_t *deleted, ngx_http_session_fleet_id_t *first,
-    const char **error)
+    ngx_http_session_fleet_info_t *info, const char **error)
 {
     size_t                        i;
-    ngx_int_t                     rc;
     redisReply                   *f, *v;
+    ngx_http_session_fleet_id_t  *id;
 
     if (reply->type != REDIS_REPLY_ARRAY || reply->elements % 2) {
         *error = "not a stream's information";
         return NGX_ERROR;
     }
 
-    rc = NGX_DECLINED;
-    deleted->ms = 0;
-    deleted->seq = 0;
-    first->ms = 0;
-    first->seq = 0;
+    ngx_memzero(info, sizeof(ngx_http_session_fleet_info_t));
 
     for (i = 0; i < reply->elements; i += 2) {
         f = reply->element[i];
@@ -953,40 +948,61 @@ ngx_http_session_fleet_decode_info(redisReply *reply,
             return NGX_ERROR;
         }
 
-        if (f->len == 20
-            && ngx_strncmp(f->str, "max-deleted-entry-id", 20) == 0)
-        {
-            if (v->type != REDIS_REPLY_STRING
-                || ngx_http_session_fleet_parse_id((u_char *) v->str, v->len,
-                                                   deleted)
-                   != NGX_OK)
-            {
-                *error = "a bad stream entry id";
+        id = NULL;
+
+        if (f->len == 6 && ngx_strncmp(f->str, "length", 6) == 0) {
+            if (v->type != REDIS_REPLY_INTEGER || v->integer < 0) {
+                *error = "a bad stream length";
                 return NGX_ERROR;
             }
 
-            rc = NGX_OK;
+            info->length = (uint64_t) v->integer;
+
+        } else if (f->len == 13
+                   && ngx_strncmp(f->str, "entries-added", 13) == 0)
+        {
+            if (v->type != REDIS_REPLY_INTEGER || v->integer < 0) {
+                *error = "a bad count of entries";
+                return NGX_ERROR;
+            }
+
+            info->added = (uint64_t) v->integer;
+            info->counted = 1;
+
+        } else if (f->len == 17
+                   && ngx_strncmp(f->str, "last-generated-id", 17) == 0)
+        {
+            id = &info->last;
+
+        } else if (f->len == 20
+                   && ngx_strncmp(f->str, "max-deleted-entry-id", 20) == 0)
+        {
+            id = &info->deleted;
 
         } else if (f->len == 11 && ngx_strncmp(f->str, "first-entry", 11) == 0
-                   && v->type == REDIS_REPLY_ARRAY && v->elements == 2
-                   && v->element[0]
-                   && v->element[0]->type == REDIS_REPLY_STRING)
+                   && v->type == REDIS_REPLY_ARRAY)
         {
-            if (ngx_http_session_fleet_parse_id((u_char *) v->element[0]->str,
-                                                v->element[0]->len, first)
-                != NGX_OK)
-            {
-                *error = "a bad stream entry id";
+            if (v->elements != 2 || v->element[0] == NULL) {
+                *error = "a bad first entry";
                 return NGX_ERROR;
             }
 
-            if (rc == NGX_DECLINED) {
-                rc = NGX_AGAIN;
-            }
+            v = v->element[0];
+            id = &info->first;
+        }
+
+        if (id
+            && (v->type != REDIS_REPLY_STRING
+                || ngx_http_session_fleet_parse_id((u_char *) v->str,
+                                                   v->len, id)
+                   != NGX_OK))
+        {
+            *error = "a bad stream entry id";
+            return NGX_ERROR;
         }
     }
 
-    return rc;
+    return NGX_OK;
 }
 
 

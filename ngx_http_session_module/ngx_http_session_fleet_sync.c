@@ -143,6 +143,7 @@ ngx_http_session_fleet_sync_stop(ngx_http_session_fleet_t *fleet)
 {
     fleet->sync = NGX_HTTP_SESSION_SYNC_IDLE;
     fleet->putback = 0;
+    fleet->checking = 0;
 
     if (fleet->follower) {
         ngx_http_session_engine_close(fleet->follower);
@@ -171,6 +172,9 @@ ngx_http_session_fleet_sync_tick(ngx_http_session_fleet_t *fleet)
 
     case NGX_HTTP_SESSION_SYNC_FOLLOW:
         ngx_http_session_fleet_follow(fleet);
+
+        /* a follower slower than the stream's cut loses entries */
+        ngx_http_session_fleet_check_gap(fleet);
         break;
     }
 
@@ -354,6 +358,10 @@ ngx_http_session_fleet_check_gap(ngx_http_session_fleet_t *fleet)
     const char  *argv[3];
     size_t       argvlen[3];
 
+    if (fleet->checking) {
+        return;
+    }
+
     argv[0] = "XINFO";
     argvlen[0] = 5;
     argv[1] = "STREAM";
@@ -371,7 +379,11 @@ ngx_http_session_fleet_check_gap(ngx_http_session_fleet_t *fleet)
         return;
     }
 
-    fleet->sync = NGX_HTTP_SESSION_SYNC_START;
+    fleet->checking = 1;
+
+    if (fleet->sync != NGX_HTTP_SESSION_SYNC_FOLLOW) {
+        fleet->sync = NGX_HTTP_SESSION_SYNC_START;
+    }
 }
 
 
@@ -381,12 +393,20 @@ ngx_http_session_fleet_gap_done(ngx_http_session_engine_t *engine,
 {
     ngx_http_session_fleet_t *fleet = data;
 
-    ngx_int_t                     rc;
-    const char                   *error;
-    ngx_http_session_fleet_id_t   deleted, first, position;
+    const char                     *error;
+    ngx_http_session_fleet_id_t     position;
+    ngx_http_session_fleet_info_t   info;
 
-    if (reply == NULL || fleet->sync != NGX_HTTP_SESSION_SYNC_START) {
+    fleet->checking = 0;
+
+    if (reply == NULL) {
         fleet->sync = NGX_HTTP_SESSION_SYNC_IDLE;
+        return;
+    }
+
+    if (fleet->sync != NGX_HTTP_SESSION_SYNC_START
+        && fleet->sync != NGX_HTTP_SESSION_SYNC_FOLLOW)
+    {
         return;
     }
 
@@ -398,8 +418,11 @@ ngx_http_session_fleet_gap_done(ngx_http_session_engine_t *engine,
         /* no stream: nothing was written since the engine started */
 
         if (position.ms == 0 && position.seq == 0) {
-            fleet->sync = NGX_HTTP_SESSION_SYNC_FOLLOW;
-            ngx_http_session_fleet_follow(fleet);
+            if (fleet->sync != NGX_HTTP_SESSION_SYNC_FOLLOW) {
+                fleet->sync = NGX_HTTP_SESSION_SYNC_FOLLOW;
+                ngx_http_session_fleet_follow(fleet);
+            }
+
             return;
         }
 
@@ -408,9 +431,8 @@ ngx_http_session_fleet_gap_done(ngx_http_session_engine_t *engine,
     }
 
     error = NULL;
-    rc = ngx_http_session_fleet_decode_info(reply, &deleted, &first, &error);
 
-    if (rc == NGX_ERROR) {
+    if (ngx_http_session_fleet_decode_info(reply, &info, &error) != NGX_OK) {
         (void) ngx_atomic_fetch_add(&fleet->sh->rejected, 1);
         ngx_http_session_fleet_error(fleet, "the stream's information",
                                      error);
@@ -418,10 +440,19 @@ ngx_http_session_fleet_gap_done(ngx_http_session_engine_t *engine,
         return;
     }
 
-    if ((rc == NGX_OK
-         && ngx_http_session_fleet_id_cmp(&deleted, &position) > 0)
-        || (rc != NGX_OK
-            && ngx_http_session_fleet_id_cmp(&first, &position) > 0))
+    /*
+     * Entries past this node's place are gone when the stream is empty
+     * but was written past it, or its first entry is past it and some
+     * were cut (a node whose very place was cut while the next entry
+     * stays reads the engine once for nothing), or one was deleted.
+     */
+
+    if ((info.length == 0
+         && ngx_http_session_fleet_id_cmp(&info.last, &position) > 0)
+        || (info.length
+            && ngx_http_session_fleet_id_cmp(&info.first, &position) > 0
+            && (!info.counted || info.added > info.length))
+        || ngx_http_session_fleet_id_cmp(&info.deleted, &position) > 0)
     {
         ngx_log_error(NGX_LOG_NOTICE, fleet->log, 0,
                       "session fleet: zone \"%V\" missed changes the "
@@ -431,8 +462,10 @@ ngx_http_session_fleet_gap_done(ngx_http_session_engine_t *engine,
         return;
     }
 
-    fleet->sync = NGX_HTTP_SESSION_SYNC_FOLLOW;
-    ngx_http_session_fleet_follow(fleet);
+    if (fleet->sync != NGX_HTTP_SESSION_SYNC_FOLLOW) {
+        fleet->sync = NGX_HTTP_SESSION_SYNC_FOLLOW;
+        ngx_http_session_fleet_follow(fleet);
+    }
 }
 
 

@@ -357,3 +357,31 @@ node_stop();
 --- no_error_log
 [crit]
 [emerg]
+
+
+
+=== TEST 9: a node whose follower fell behind the stream's cut reads the engine whole
+--- http_config eval: $::http
+--- config eval: $::config
+--- request
+GET /who
+--- response_body
+[] [] []
+--- fleet
+my $b = node_start(http_config => $::http, config => $::config);
+wait_until { main::status('b')->{fleet}{resyncs}{total} } 5;
+my $leader = main::status('b')->{fleet}{leader_pid};
+ok($leader, "B's follower is $leader");
+kill 'STOP', $leader;
+main::login('a', "cut-$_", "cutter$_") for 1 .. 5;
+Time::HiRes::sleep(0.3);
+main::login('a', "cut-$_", "cutter$_") for 6 .. 10;
+# the stream is cut past what B may have read
+engine_cmd({}, 'XTRIM', 'session:log', 'MAXLEN', '0');
+kill 'CONT', $leader;
+my $ok = wait_until { my $l = main::list('b');
+                      10 == grep { $_->{account} =~ /^cutter/ } values %$l } 8;
+ok($ok, 'B has all ten sessions');
+like(node_log(), qr/missed changes the stream no longer holds: it reads the engine whole/,
+     'after noticing the gap');
+node_stop();
