@@ -19,18 +19,21 @@
 
 /*
  * The fleet: the sessions of a zone shared by several nginx nodes
- * through a Redis-protocol engine (docs/fleet.md).  Layers, each calling
- * only the ones below it:
+ * through a Redis-protocol engine (docs/fleet.md).  A layer between the
+ * store, which it calls, and tracking and the endpoints, which call it;
+ * its files, each calling only the ones below it:
  *
  *   fleet.c          a worker's side: publish changes and last accesses
  *   fleet_sync.c     the leader's side: epoch, put back, resync, follow
  *   fleet_lookup.c   unknown tokens asked of the engine
- *   fleet_status.c   the status's fleet section
  *   engine.c         one connection: AUTH, pipelined commands, deadlines,
  *                    reconnection with backoff, state changes
  *   redis.c          hiredis's async context on nginx's event loop
  *   fleet_codec.c    engine data <-> session records; bounded replies
  *   fleet_conf.c     secret= and session_fleet, read at configuration
+ *
+ * Above it: track_fleet.c, the request's wait for a lookup (tracking),
+ * and status_fleet.c, the status endpoint's fleet section.
  */
 
 
@@ -414,7 +417,6 @@ ngx_int_t ngx_http_session_fleet_check(ngx_conf_t *cf);
 /* ngx_http_session_fleet.c */
 ngx_int_t ngx_http_session_fleet_add_zone(ngx_conf_t *cf,
     ngx_http_session_fleet_conf_t *fcf, ngx_str_t *name);
-ngx_int_t ngx_http_session_fleet_init(ngx_conf_t *cf);
 ngx_int_t ngx_http_session_fleet_init_worker(ngx_cycle_t *cycle,
     ngx_http_session_zone_t *zone);
 void ngx_http_session_fleet_exit(ngx_http_session_zone_t *zone);
@@ -430,10 +432,10 @@ int64_t ngx_http_session_fleet_id_cmp(ngx_http_session_fleet_id_t *a,
 ngx_int_t ngx_http_session_fleet_stats(ngx_http_session_zone_t *zone,
     ngx_http_session_fleet_stats_t *st);
 
-/* ngx_http_session_fleet_status.c */
-void ngx_http_session_fleet_status_json(ngx_http_session_stream_t *st,
+/* ngx_http_session_status_fleet.c (the status endpoint's) */
+void ngx_http_session_status_fleet_json(ngx_http_session_stream_t *st,
     ngx_http_session_fleet_stats_t *fs);
-void ngx_http_session_fleet_status_prometheus(ngx_http_session_stream_t *st,
+void ngx_http_session_status_fleet_prometheus(ngx_http_session_stream_t *st,
     ngx_http_session_fleet_stats_t *fs);
 
 /* ngx_http_session_fleet_sync.c */

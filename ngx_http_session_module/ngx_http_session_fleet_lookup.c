@@ -23,12 +23,14 @@
  * is recognized here.  The request waits on an event, at most the
  * fleet's "timeout", never blocking the worker; an answer that comes
  * after the request's client left touches nothing of the request.
- * Calls the store, the engine client and the codec.
+ * Calls the store, the engine client and the codec; the request's side
+ * (the phase handler that waits) is tracking's, in track_fleet.c.
  */
 
 
 typedef struct {
     ngx_http_request_t          *request;     /* NULL once it is gone */
+    ngx_http_session_fleet_done_pt  done;
     ngx_http_session_fleet_t    *fleet;
     ngx_pool_cleanup_t          *cleanup;
     ngx_event_t                  wait;        /* the timeout, the resume */
@@ -39,9 +41,6 @@ typedef struct {
 } ngx_http_session_fleet_lookup_t;
 
 
-static ngx_int_t ngx_http_session_fleet_handler(ngx_http_request_t *r);
-static ngx_int_t ngx_http_session_fleet_lookup(ngx_http_request_t *r,
-    ngx_http_session_fleet_t *fleet, u_char *digest);
 static void ngx_http_session_fleet_lookup_done(
     ngx_http_session_engine_t *engine, redisReply *reply, void *data);
 static void ngx_http_session_fleet_lookup_wait(ngx_event_t *ev);
@@ -49,102 +48,30 @@ static void ngx_http_session_fleet_lookup_cleanup(void *data);
 
 
 /*
- * postconfiguration: the phase handler, only where a fleet is.  In the
- * location's rewrite phase, before the rewrite module's own handler (a
- * module loaded later runs earlier in a phase), so "return" and "if"
- * see a session another node made as well.
+ * Asks the engine for the session of "digest" for request "r".
+ * NGX_AGAIN: the request is to wait; "done" is called once, from the
+ * event loop, with whether the zone holds an open session now, unless
+ * the request is freed first.  NGX_DECLINED: not asked (no connection,
+ * too many lookups in flight): the request goes on at once.
  */
 
 ngx_int_t
-ngx_http_session_fleet_init(ngx_conf_t *cf)
-{
-    ngx_http_handler_pt           *h;
-    ngx_http_core_main_conf_t     *cmcf;
-    ngx_http_session_main_conf_t  *smcf;
-
-    smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_session_module);
-
-    if (smcf->fleets.nelts == 0) {
-        return NGX_OK;
-    }
-
-    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
-
-    h = ngx_array_push(&cmcf->phases[NGX_HTTP_REWRITE_PHASE].handlers);
-    if (h == NULL) {
-        return NGX_ERROR;
-    }
-
-    *h = ngx_http_session_fleet_handler;
-
-    return NGX_OK;
-}
-
-
-/*
- * In locations of a zone with a fleet: a token this node does not know
- * is looked up in the engine, by its public id, before the request goes
- * on.  The request waits on an event (NGX_DONE stops the phases without
- * finalizing; they are run again when the answer or the timeout comes)
- * and one whose client left meanwhile is never touched again.
- */
-
-static ngx_int_t
-ngx_http_session_fleet_handler(ngx_http_request_t *r)
-{
-    ngx_int_t                  rc;
-    ngx_http_session_ctx_t    *ctx;
-    ngx_http_session_zone_t   *zone;
-
-    if (r != r->main) {
-        return NGX_DECLINED;
-    }
-
-    zone = ngx_http_session_loc_zone(r);
-
-    if (zone == NULL || zone->fleet == NULL || zone->fleet->fleet == NULL) {
-        return NGX_DECLINED;
-    }
-
-    ctx = ngx_http_session_find(r);
-
-    if (ctx == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (ctx->fleet == NGX_HTTP_SESSION_FLEET_WAITING) {
-        return NGX_DONE;
-    }
-
-    if (ctx->fleet || ctx->live || !ctx->token) {
-        return NGX_DECLINED;
-    }
-
-    ctx->fleet = NGX_HTTP_SESSION_FLEET_ASKED;
-
-    rc = ngx_http_session_fleet_lookup(r, zone->fleet->fleet, ctx->digest);
-
-    if (rc == NGX_AGAIN) {
-        ctx->fleet = NGX_HTTP_SESSION_FLEET_WAITING;
-        return NGX_DONE;
-    }
-
-    return NGX_DECLINED;
-}
-
-
-static ngx_int_t
 ngx_http_session_fleet_lookup(ngx_http_request_t *r,
-    ngx_http_session_fleet_t *fleet, u_char *digest)
+    ngx_http_session_zone_t *zone, u_char *digest,
+    ngx_http_session_fleet_done_pt done)
 {
     u_char                           *p;
     const char                       *argv[2];
     size_t                            argvlen[2];
+    ngx_http_session_fleet_t         *fleet;
     ngx_http_session_fleet_lookup_t  *lk;
     u_char                            key[NGX_HTTP_SESSION_FLEET_PREFIX_MAX
                                           + 2 + NGX_HTTP_SESSION_SID_LEN];
 
-    if (fleet->lookups >= NGX_HTTP_SESSION_FLEET_LOOKUPS
+    fleet = zone->fleet ? zone->fleet->fleet : NULL;
+
+    if (fleet == NULL
+        || fleet->lookups >= NGX_HTTP_SESSION_FLEET_LOOKUPS
         || ngx_http_session_engine_room(fleet->engine) == 0)
     {
         return NGX_DECLINED;
@@ -181,6 +108,7 @@ ngx_http_session_fleet_lookup(ngx_http_request_t *r,
     }
 
     lk->request = r;
+    lk->done = done;
     lk->fleet = fleet;
     ngx_memcpy(lk->digest, digest, NGX_HTTP_SESSION_DIGEST_LEN);
     lk->cleanup->handler = ngx_http_session_fleet_lookup_cleanup;
@@ -196,9 +124,6 @@ ngx_http_session_fleet_lookup(ngx_http_request_t *r,
 
     fleet->lookups++;
     (void) ngx_atomic_fetch_add(&fleet->sh->lookups, 1);
-
-    r->read_event_handler = ngx_http_test_reading;
-    r->write_event_handler = ngx_http_request_empty_handler;
 
     return NGX_AGAIN;
 }
@@ -273,9 +198,9 @@ ngx_http_session_fleet_lookup_wait(ngx_event_t *ev)
 {
     ngx_http_session_fleet_lookup_t *lk = ev->data;
 
-    ngx_connection_t         *c;
-    ngx_http_request_t       *r;
-    ngx_http_session_ctx_t   *ctx;
+    ngx_uint_t                       found;
+    ngx_http_request_t              *r;
+    ngx_http_session_fleet_done_pt   done;
 
     r = lk->request;
 
@@ -293,27 +218,14 @@ ngx_http_session_fleet_lookup_wait(ngx_event_t *ev)
     lk->request = NULL;
     lk->cleanup->handler = NULL;
 
-    ctx = ngx_http_get_module_ctx(r, ngx_http_session_module);
-
-    if (ctx) {
-        ctx->fleet = NGX_HTTP_SESSION_FLEET_ASKED;
-
-        if (lk->imported) {
-            /* looked up again, and counted, now that the zone has it */
-            ctx->looked_up = 0;
-        }
-    }
+    found = lk->imported;
+    done = lk->done;
 
     if (lk->replied) {
         ngx_free(lk);
     }
 
-    c = r->connection;
-
-    r->write_event_handler = ngx_http_core_run_phases;
-    ngx_http_core_run_phases(r);
-
-    ngx_http_run_posted_requests(c);
+    done(r, found);
 }
 
 

@@ -192,7 +192,7 @@ ngx_http_session_postconfiguration(ngx_conf_t *cf)
         return NGX_ERROR;
     }
 
-    if (ngx_http_session_fleet_init(cf) != NGX_OK) {
+    if (ngx_http_session_track_fleet_init(cf) != NGX_OK) {
         return NGX_ERROR;
     }
 

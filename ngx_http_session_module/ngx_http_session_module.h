@@ -781,6 +781,17 @@ ngx_int_t ngx_http_session_status_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_session_zimbra_parse(ngx_pool_t *pool, ngx_str_t *body,
     ngx_str_t *list, ngx_str_t *group, ngx_http_session_zimbra_request_t *zr);
 
+/* ngx_http_session_fleet_lookup.c, as tracking calls it */
+typedef void (*ngx_http_session_fleet_done_pt)(ngx_http_request_t *r,
+    ngx_uint_t found);
+
+ngx_int_t ngx_http_session_fleet_lookup(ngx_http_request_t *r,
+    ngx_http_session_zone_t *zone, u_char *digest,
+    ngx_http_session_fleet_done_pt done);
+
+/* ngx_http_session_track_fleet.c */
+ngx_int_t ngx_http_session_track_fleet_init(ngx_conf_t *cf);
+
 /* ngx_http_session_fleet.c, as tracking calls it */
 void ngx_http_session_fleet_touch(ngx_http_session_zone_t *zone,
     u_char *digest, u_char *addr, size_t addr_len);

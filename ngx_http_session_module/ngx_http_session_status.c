@@ -498,7 +498,7 @@ ngx_http_session_status_json(ngx_http_session_stream_t *st,
     ngx_http_session_stream_str(st, "}},\n");
 
     if (ss->fleet) {
-        ngx_http_session_fleet_status_json(st, ss->fleet);
+        ngx_http_session_status_fleet_json(st, ss->fleet);
     }
 
     ngx_http_session_stream_printf(st, 128,
@@ -625,7 +625,7 @@ ngx_http_session_status_prometheus(ngx_http_session_stream_t *st,
                                    NULL, 0, value, p);
 
     if (ss->fleet) {
-        ngx_http_session_fleet_status_prometheus(st, ss->fleet);
+        ngx_http_session_status_fleet_prometheus(st, ss->fleet);
     }
 }
 

@@ -15,8 +15,9 @@
  * The fleet's part of session_status, in JSON and in Prometheus's text
  * format: the engine's state as the node last saw it, the last error,
  * changes queued and sent, how far behind the stream the node is,
- * lookups and how many found the session, resyncs and put-backs.  Calls
- * the stream writers only; the figures are a copy (fleet.c).
+ * lookups and how many found the session, resyncs and put-backs.  An
+ * endpoint's file: calls the stream writers; the figures are a copy the
+ * fleet made (ngx_http_session_fleet_stats()).
  */
 
 
@@ -89,7 +90,7 @@ static ngx_http_session_fleet_metric_t  ngx_http_session_fleet_metrics[] = {
 
 
 void
-ngx_http_session_fleet_status_json(ngx_http_session_stream_t *st,
+ngx_http_session_status_fleet_json(ngx_http_session_stream_t *st,
     ngx_http_session_fleet_stats_t *fs)
 {
     u_char                       *p, rate[16];
@@ -147,7 +148,7 @@ ngx_http_session_fleet_status_json(ngx_http_session_stream_t *st,
 
 
 void
-ngx_http_session_fleet_status_prometheus(ngx_http_session_stream_t *st,
+ngx_http_session_status_fleet_prometheus(ngx_http_session_stream_t *st,
     ngx_http_session_fleet_stats_t *fs)
 {
     u_char                           *p, value[NGX_INT64_LEN + 8];
