@@ -26,6 +26,7 @@
  *   fleet.c          a worker's side: publish changes and last accesses
  *   fleet_sync.c     the leader's side: epoch, put back, resync, follow
  *   fleet_lookup.c   unknown tokens asked of the engine
+ *   fleet_put.c      the engine's scripts: merging a record, last accesses
  *   engine.c         one connection: AUTH, pipelined commands, deadlines,
  *                    reconnection with backoff, state changes
  *   redis.c          hiredis's async context on nginx's event loop
@@ -420,15 +421,8 @@ ngx_int_t ngx_http_session_fleet_add_zone(ngx_conf_t *cf,
 ngx_int_t ngx_http_session_fleet_init_worker(ngx_cycle_t *cycle,
     ngx_http_session_zone_t *zone);
 void ngx_http_session_fleet_exit(ngx_http_session_zone_t *zone);
-ngx_int_t ngx_http_session_fleet_put(ngx_http_session_fleet_t *fleet,
-    ngx_http_session_import_t *im, ngx_uint_t kind,
-    ngx_http_session_engine_reply_pt handler, void *data);
 ngx_int_t ngx_http_session_fleet_queue(ngx_http_session_fleet_t *fleet,
     u_char *digest, ngx_uint_t kind, ngx_http_session_fleet_copy_t *copy);
-void ngx_http_session_fleet_error(ngx_http_session_fleet_t *fleet,
-    const char *what, const char *detail);
-int64_t ngx_http_session_fleet_id_cmp(ngx_http_session_fleet_id_t *a,
-    ngx_http_session_fleet_id_t *b);
 ngx_int_t ngx_http_session_fleet_stats(ngx_http_session_zone_t *zone,
     ngx_http_session_fleet_stats_t *st);
 
@@ -437,6 +431,21 @@ void ngx_http_session_status_fleet_json(ngx_http_session_stream_t *st,
     ngx_http_session_fleet_stats_t *fs);
 void ngx_http_session_status_fleet_prometheus(ngx_http_session_stream_t *st,
     ngx_http_session_fleet_stats_t *fs);
+
+/* ngx_http_session_fleet_put.c */
+void ngx_http_session_fleet_scripts(ngx_http_session_fleet_t *fleet);
+ngx_int_t ngx_http_session_fleet_load(ngx_http_session_fleet_t *fleet,
+    ngx_http_session_engine_t *engine);
+ngx_int_t ngx_http_session_fleet_put(ngx_http_session_fleet_t *fleet,
+    ngx_http_session_import_t *im, ngx_uint_t kind,
+    ngx_http_session_engine_reply_pt handler, void *data);
+ngx_int_t ngx_http_session_fleet_touches(ngx_http_session_fleet_t *fleet,
+    u_char *text, size_t len, ngx_http_session_engine_reply_pt handler,
+    void *data);
+void ngx_http_session_fleet_error(ngx_http_session_fleet_t *fleet,
+    const char *what, const char *detail);
+int64_t ngx_http_session_fleet_id_cmp(ngx_http_session_fleet_id_t *a,
+    ngx_http_session_fleet_id_t *b);
 
 /* ngx_http_session_fleet_sync.c */
 void ngx_http_session_fleet_sync_start(ngx_http_session_fleet_t *fleet);
