@@ -191,7 +191,7 @@ ngx_http_session_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     zone->name = shm_zone->shm.name;
     zone->shm_zone = shm_zone;
 
-    shm_zone->init = ngx_http_session_init_zone;
+    /* shm_zone->init: set in the module file's postconfiguration */
     shm_zone->data = zone;
 
     zp = ngx_array_push(&smcf->zones);

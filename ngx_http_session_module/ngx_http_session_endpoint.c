@@ -17,6 +17,9 @@
  */
 
 
+static ngx_uint_t ngx_http_session_is_admin(ngx_http_request_t *r);
+
+
 /*
  * The caller of an endpoint, by the rule every endpoint follows: its
  * live session in the endpoint's zone ("caller" NULL when it has none)
@@ -97,4 +100,26 @@ ngx_http_session_record_var(ngx_http_session_record_t *rec, char *name,
 
     value->data = (u_char *) dflt;
     value->len = dflt ? ngx_strlen(dflt) : 0;
+}
+
+
+/* whether session_admin makes the caller an admin */
+
+static ngx_uint_t
+ngx_http_session_is_admin(ngx_http_request_t *r)
+{
+    ngx_str_t                     value;
+    ngx_http_session_loc_conf_t  *slcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_session_module);
+
+    if (slcf->admin == NULL) {
+        return 0;
+    }
+
+    if (ngx_http_complex_value(r, slcf->admin, &value) != NGX_OK) {
+        return 0;
+    }
+
+    return ngx_http_session_flag(&value);
 }

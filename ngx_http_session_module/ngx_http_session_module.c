@@ -19,6 +19,8 @@ static void *ngx_http_session_create_main_conf(ngx_conf_t *cf);
 static void *ngx_http_session_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_session_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
+static ngx_int_t ngx_http_session_init_zone(ngx_shm_zone_t *shm_zone,
+    void *data);
 static ngx_int_t ngx_http_session_init_process(ngx_cycle_t *cycle);
 static void ngx_http_session_exit_process(ngx_cycle_t *cycle);
 
@@ -176,11 +178,57 @@ ngx_http_session_preconfiguration(ngx_conf_t *cf)
 static ngx_int_t
 ngx_http_session_postconfiguration(ngx_conf_t *cf)
 {
+    ngx_uint_t                     i;
+    ngx_http_session_zone_t      **zones;
+    ngx_http_session_main_conf_t  *smcf;
+
     if (ngx_http_session_check_refs(cf) != NGX_OK) {
         return NGX_ERROR;
     }
 
+    smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_session_module);
+    zones = smcf->zones.elts;
+
+    for (i = 0; i < smcf->zones.nelts; i++) {
+        zones[i]->shm_zone->init = ngx_http_session_init_zone;
+    }
+
     return ngx_http_session_track_init(cf);
+}
+
+
+/*
+ * A zone is set up by the store; a new one (a first start, a restart,
+ * a size changed on reload) is then filled in the master: first with
+ * the sessions of the zone it replaces, then from the state file.
+ */
+
+static ngx_int_t
+ngx_http_session_init_zone(ngx_shm_zone_t *shm_zone, void *data)
+{
+    ngx_int_t                 rc;
+    ngx_http_session_zone_t  *zone;
+
+    rc = ngx_http_session_zone_init(shm_zone, data);
+
+    if (rc != NGX_OK) {
+        /* NGX_DONE: the zone a reload kept, with its sessions */
+        return (rc == NGX_DONE) ? NGX_OK : NGX_ERROR;
+    }
+
+    zone = shm_zone->data;
+
+    ngx_http_session_zone_filling(1);
+
+    rc = ngx_http_session_zone_copy(zone);
+
+    if (rc == NGX_OK) {
+        rc = ngx_http_session_state_load(zone);
+    }
+
+    ngx_http_session_zone_filling(0);
+
+    return rc;
 }
 
 
@@ -307,10 +355,21 @@ ngx_http_session_init_process(ngx_cycle_t *cycle)
         return NGX_OK;
     }
 
+    /* one worker sweeps and saves for all of them */
+
+    if ((ngx_process != NGX_PROCESS_WORKER
+         && ngx_process != NGX_PROCESS_SINGLE)
+        || ngx_worker != 0)
+    {
+        return NGX_OK;
+    }
+
     zones = smcf->zones.elts;
 
     for (i = 0; i < smcf->zones.nelts; i++) {
-        if (ngx_http_session_init_worker_zone(cycle, zones[i]) != NGX_OK) {
+        ngx_http_session_sweep_start(cycle, zones[i]);
+
+        if (ngx_http_session_state_init_worker(cycle, zones[i]) != NGX_OK) {
             return NGX_ERROR;
         }
     }

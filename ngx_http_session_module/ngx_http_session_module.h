@@ -253,7 +253,6 @@ typedef struct ngx_http_session_stream_s  ngx_http_session_stream_t;
 /* what a request learned about its session, copied out of the zone */
 
 typedef struct {
-    ngx_http_session_stream_t   *stream;
     ngx_http_session_zone_t     *zone;
     u_char                       digest[NGX_HTTP_SESSION_DIGEST_LEN];
 
@@ -332,6 +331,18 @@ typedef struct {
 } ngx_http_session_batch_t;
 
 
+/* a session type's name and counters, as copied out of the zone */
+
+typedef struct {
+    u_char                       len;
+    u_char                       name[NGX_HTTP_SESSION_TYPE_LEN];
+    uint64_t                     sessions;
+    uint64_t                     closed;
+    uint64_t                     accounts;
+    uint64_t                     anonymous;  /* open and closed */
+} ngx_http_session_type_info_t;
+
+
 /* one type's counters; "closed" and "anonymous" as in the type record */
 
 typedef struct {
@@ -361,8 +372,16 @@ typedef struct {
     ngx_msec_t                   timeout;
     ngx_msec_t                   keep_closed;
     ngx_uint_t                   ntypes;
-    ngx_http_session_type_t      types[NGX_HTTP_SESSION_MAX_TYPES];
+    ngx_http_session_type_info_t types[NGX_HTTP_SESSION_MAX_TYPES];
 } ngx_http_session_stats_t;
+
+
+/* the zone lock's holds at a moment: see ngx_http_session_holds_mark() */
+
+typedef struct {
+    uint64_t                     all;
+    uint64_t                     own;
+} ngx_http_session_holds_t;
 
 
 /*
@@ -549,7 +568,6 @@ typedef struct {
 extern ngx_module_t  ngx_http_session_module;
 
 extern ngx_str_t  ngx_http_session_zimbra_types[];
-extern uint64_t   ngx_http_session_own_holds;
 
 
 /* ngx_http_session_conf.c */
@@ -565,14 +583,36 @@ char *ngx_http_session_endpoint(ngx_conf_t *cf, ngx_command_t *cmd,
 ngx_int_t ngx_http_session_check_refs(ngx_conf_t *cf);
 
 /* ngx_http_session_shm.c */
-ngx_int_t ngx_http_session_init_zone(ngx_shm_zone_t *shm_zone, void *data);
-ngx_int_t ngx_http_session_init_worker_zone(ngx_cycle_t *cycle,
+ngx_int_t ngx_http_session_zone_init(ngx_shm_zone_t *shm_zone, void *data);
+ngx_int_t ngx_http_session_zone_copy(ngx_http_session_zone_t *zone);
+void ngx_http_session_zone_filling(ngx_uint_t filling);
+void ngx_http_session_sweep_start(ngx_cycle_t *cycle,
     ngx_http_session_zone_t *zone);
+void ngx_http_session_digest(ngx_http_session_zone_t *zone, u_char *token,
+    size_t len, u_char *digest);
+uint64_t ngx_http_session_hash(ngx_http_session_zone_t *zone, u_char *data,
+    size_t len);
+void ngx_http_session_zone_key(ngx_http_session_zone_t *zone, u_char *key);
+void ngx_http_session_zone_set_key(ngx_http_session_zone_t *zone,
+    u_char *key);
+ngx_int_t ngx_http_session_save_begin(ngx_http_session_zone_t *zone,
+    ngx_uint_t force, ngx_pid_t *holder, uint64_t *target);
+ngx_int_t ngx_http_session_save_take(ngx_http_session_zone_t *zone,
+    ngx_pid_t holder, uint64_t *target);
+void ngx_http_session_save_done(ngx_http_session_zone_t *zone,
+    uint64_t target, int64_t at);
+void ngx_http_session_save_release(ngx_http_session_zone_t *zone);
+int64_t ngx_http_session_save_time(ngx_http_session_zone_t *zone);
+void ngx_http_session_save_stamp(ngx_http_session_zone_t *zone, int64_t at);
+void ngx_http_session_save_clean(ngx_http_session_zone_t *zone);
 void ngx_http_session_lock(ngx_http_session_zone_t *zone);
 void ngx_http_session_unlock(ngx_http_session_zone_t *zone);
 int64_t ngx_http_session_now(void);
 uint64_t ngx_http_session_clock_ns(void);
-uint64_t ngx_http_session_holds(ngx_http_session_zone_t *zone);
+void ngx_http_session_holds_mark(ngx_http_session_zone_t *zone,
+    ngx_http_session_holds_t *mark);
+ngx_uint_t ngx_http_session_holds_others(ngx_http_session_zone_t *zone,
+    ngx_http_session_holds_t *mark);
 ngx_int_t ngx_http_session_lookup(ngx_http_session_zone_t *zone,
     u_char *digest, ngx_uint_t touch, u_char *addr, size_t addr_len,
     ngx_http_session_ctx_t *ctx);
@@ -591,22 +631,22 @@ void ngx_http_session_counts(ngx_http_session_zone_t *zone,
     ngx_http_session_count_t *counts);
 void ngx_http_session_stats(ngx_http_session_zone_t *zone,
     ngx_http_session_stats_t *st);
+ngx_uint_t ngx_http_session_types(ngx_http_session_zone_t *zone,
+    ngx_http_session_type_info_t *types);
+void ngx_http_session_type_name(ngx_http_session_zone_t *zone,
+    ngx_uint_t type, ngx_str_t *name);
 ngx_uint_t ngx_http_session_expire(ngx_http_session_zone_t *zone,
     ngx_uint_t max, int64_t now);
 ngx_int_t ngx_http_session_type_index(ngx_http_session_zone_t *zone,
     ngx_str_t *name);
 void ngx_http_session_record_import(ngx_http_session_record_t *rec,
-    ngx_http_session_type_t *type, ngx_http_session_import_t *im);
+    ngx_str_t *type, ngx_http_session_import_t *im);
 
 #if (NGX_HTTP_SESSION_CHECK)
 const char *ngx_http_session_check(ngx_http_session_zone_t *zone);
 #endif
 
 /* ngx_http_session_util.c */
-void ngx_http_session_digest(ngx_http_session_zone_t *zone, u_char *token,
-    size_t len, u_char *digest);
-uint64_t ngx_http_session_hash(ngx_http_session_zone_t *zone, u_char *data,
-    size_t len);
 u_char *ngx_http_session_sid(u_char *p, u_char *digest);
 ngx_int_t ngx_http_session_parse_sid(u_char *sid, size_t len, u_char *digest);
 ngx_int_t ngx_http_session_valid_token(ngx_str_t *token);
@@ -620,9 +660,6 @@ ngx_int_t ngx_http_session_var_get(u_char *vars, size_t len,
 u_char *ngx_http_session_var_next(u_char *p, u_char *last,
     ngx_str_t *name, ngx_str_t *value);
 u_char *ngx_http_session_time_iso(u_char *p, int64_t ms);
-ngx_int_t ngx_http_session_caller(ngx_http_request_t *r, ngx_str_t *token);
-ngx_int_t ngx_http_session_is_admin(ngx_http_request_t *r);
-ngx_http_session_zone_t *ngx_http_session_loc_zone(ngx_http_request_t *r);
 
 /* ngx_http_session_escape.c */
 
@@ -644,6 +681,8 @@ ngx_http_session_ctx_t *ngx_http_session_find(ngx_http_request_t *r);
 ngx_http_session_ctx_t *ngx_http_session_find_snapshot(ngx_http_request_t *r);
 ngx_http_session_ctx_t *ngx_http_session_authenticate(ngx_http_request_t *r,
     ngx_str_t *token);
+ngx_int_t ngx_http_session_caller(ngx_http_request_t *r, ngx_str_t *token);
+ngx_http_session_zone_t *ngx_http_session_loc_zone(ngx_http_request_t *r);
 
 /* ngx_http_session_stream.c */
 ngx_http_session_stream_t *ngx_http_session_stream_create(

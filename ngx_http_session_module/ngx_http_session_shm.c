@@ -71,7 +71,6 @@ static void ngx_http_session_account_insert(ngx_rbtree_node_t *temp,
     ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
 static ngx_int_t ngx_http_session_register_types(
     ngx_http_session_zone_t *zone);
-static ngx_int_t ngx_http_session_copy_old(ngx_http_session_zone_t *zone);
 static void ngx_http_session_sweep_handler(ngx_event_t *ev);
 static ngx_http_session_node_t *ngx_http_session_find_node(
     ngx_http_session_shctx_t *sh, u_char *digest);
@@ -129,29 +128,25 @@ static void ngx_http_session_walk_next(ngx_http_session_zone_t *zone,
 static ngx_http_session_node_t *ngx_http_session_walk_resume(
     ngx_http_session_shctx_t *sh, ngx_http_session_list_t *list,
     ngx_http_session_cursor_t *cur, ngx_uint_t *budget);
+static void ngx_http_session_type_info(ngx_http_session_type_t *t,
+    ngx_http_session_type_info_t *info);
 
 
 /* the master is filling a new zone: see ngx_http_session_init_zone() */
 static ngx_uint_t  ngx_http_session_filling;
 
 
-ngx_str_t  ngx_http_session_zimbra_types[] = {
-    ngx_string("soap"),
-    ngx_string("imap"),
-    ngx_string("admin"),
-    ngx_string("wiki"),
-    ngx_string("synclistener"),
-    ngx_string("waitset"),
-    ngx_null_string
-};
-
+/*
+ * Sets up a new zone, or adopts the one a reload kept (NGX_DONE): the
+ * caller then fills a new one, from the zone it replaces and from the
+ * state file (ngx_http_session_init_zone() in the module file).
+ */
 
 ngx_int_t
-ngx_http_session_init_zone(ngx_shm_zone_t *shm_zone, void *data)
+ngx_http_session_zone_init(ngx_shm_zone_t *shm_zone, void *data)
 {
     ngx_http_session_zone_t  *ozone = data;
 
-    ngx_int_t                  rc;
     ngx_uint_t                 i;
     ngx_slab_pool_t           *shpool;
     ngx_http_session_zone_t   *zone;
@@ -191,7 +186,11 @@ ngx_http_session_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 
         zone->sh = sh;
 
-        return ngx_http_session_register_types(zone);
+        if (ngx_http_session_register_types(zone) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        return NGX_DONE;
     }
 
     sh = ngx_slab_calloc(shpool, sizeof(ngx_http_session_shctx_t));
@@ -249,28 +248,7 @@ ngx_http_session_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     /* the module evicts and logs by itself when the zone is full */
     shpool->log_nomem = 0;
 
-    if (ngx_http_session_register_types(zone) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    /* a resized zone takes the sessions of the zone it replaces */
-
-    /*
-     * Nobody else sees a new zone while the master fills it: those lock
-     * holds stall nobody, and the statistics leave them out.
-     */
-
-    ngx_http_session_filling = 1;
-
-    rc = ngx_http_session_copy_old(zone);
-
-    if (rc == NGX_OK) {
-        rc = ngx_http_session_state_load(zone);
-    }
-
-    ngx_http_session_filling = 0;
-
-    return rc;
+    return ngx_http_session_register_types(zone);
 }
 
 
@@ -388,13 +366,14 @@ ngx_http_session_type_index(ngx_http_session_zone_t *zone, ngx_str_t *name)
  * still running, so its sessions are copied over in short lock holds.
  */
 
-static ngx_int_t
-ngx_http_session_copy_old(ngx_http_session_zone_t *zone)
+ngx_int_t
+ngx_http_session_zone_copy(ngx_http_session_zone_t *zone)
 {
     ngx_uint_t                   i, n;
     ngx_pool_t                  *pool;
     ngx_list_part_t             *part;
     ngx_shm_zone_t              *shm_zone;
+    ngx_str_t                    type;
     ngx_http_session_zone_t     *ozone;
     ngx_http_session_batch_t     batch;
     ngx_http_session_cursor_t    cur;
@@ -470,8 +449,10 @@ ngx_http_session_copy_old(ngx_http_session_zone_t *zone)
         for (i = 0; i < batch.nrecords; i++) {
             rec = &batch.records[i];
 
-            ngx_http_session_record_import(rec, &ozone->sh->types[rec->type],
-                                           &im);
+            type.len = ozone->sh->types[rec->type].len;
+            type.data = ozone->sh->types[rec->type].name;
+
+            ngx_http_session_record_import(rec, &type, &im);
 
             if (ngx_http_session_import(zone, &im) == NGX_OK) {
                 n++;
@@ -493,30 +474,30 @@ ngx_http_session_copy_old(ngx_http_session_zone_t *zone)
 }
 
 
-ngx_int_t
-ngx_http_session_init_worker_zone(ngx_cycle_t *cycle,
+/*
+ * Nobody else sees a new zone while the master fills it: those lock
+ * holds stall nobody, and the statistics leave them out.
+ */
+
+void
+ngx_http_session_zone_filling(ngx_uint_t filling)
+{
+    ngx_http_session_filling = filling;
+}
+
+
+/* in the one worker that sweeps for all of them */
+
+void
+ngx_http_session_sweep_start(ngx_cycle_t *cycle,
     ngx_http_session_zone_t *zone)
 {
-    if (ngx_process != NGX_PROCESS_WORKER
-        && ngx_process != NGX_PROCESS_SINGLE)
-    {
-        return NGX_OK;
-    }
-
-    /* one worker sweeps and saves for all of them */
-
-    if (ngx_worker != 0) {
-        return NGX_OK;
-    }
-
     zone->sweep.handler = ngx_http_session_sweep_handler;
     zone->sweep.data = zone;
     zone->sweep.log = cycle->log;
     zone->sweep.cancelable = 1;
 
     ngx_add_timer(&zone->sweep, NGX_HTTP_SESSION_SWEEP_INTERVAL);
-
-    return ngx_http_session_state_init_worker(cycle, zone);
 }
 
 
@@ -577,7 +558,7 @@ ngx_http_session_clock_ns(void)
 static uint64_t  ngx_http_session_locked_at;
 
 /* the holds of this process, to tell them from the other processes' */
-uint64_t  ngx_http_session_own_holds;
+static uint64_t  ngx_http_session_own_holds;
 
 
 void
@@ -591,7 +572,7 @@ ngx_http_session_lock(ngx_http_session_zone_t *zone)
 
 /* every hold of the zone lock so far, in all processes; read unlocked */
 
-uint64_t
+static uint64_t
 ngx_http_session_holds(ngx_http_session_zone_t *zone)
 {
     uint64_t    n;
@@ -604,6 +585,26 @@ ngx_http_session_holds(ngx_http_session_zone_t *zone)
     }
 
     return n;
+}
+
+
+void
+ngx_http_session_holds_mark(ngx_http_session_zone_t *zone,
+    ngx_http_session_holds_t *mark)
+{
+    mark->all = ngx_http_session_holds(zone);
+    mark->own = ngx_http_session_own_holds;
+}
+
+
+/* whether other processes took the zone lock since the mark */
+
+ngx_uint_t
+ngx_http_session_holds_others(ngx_http_session_zone_t *zone,
+    ngx_http_session_holds_t *mark)
+{
+    return ngx_http_session_holds(zone) - mark->all
+           > ngx_http_session_own_holds - mark->own;
 }
 
 
@@ -1588,10 +1589,10 @@ ngx_int_t
 ngx_http_session_update(ngx_http_session_zone_t *zone,
     ngx_http_session_update_t *up, ngx_http_session_ctx_t *ctx)
 {
-    size_t                     len;
-    int64_t                    now;
-    ngx_int_t                  rc;
-    ngx_str_t                  none, *name;
+    size_t                       len;
+    int64_t                      now;
+    ngx_int_t                    rc;
+    ngx_str_t                    none, *name;
     ngx_http_session_node_t     *s, *old;
     ngx_http_session_shctx_t    *sh;
     ngx_http_session_account_t  *acct;
@@ -2069,12 +2070,11 @@ done:
 
 void
 ngx_http_session_record_import(ngx_http_session_record_t *rec,
-    ngx_http_session_type_t *type, ngx_http_session_import_t *im)
+    ngx_str_t *type, ngx_http_session_import_t *im)
 {
     ngx_memcpy(im->digest, rec->digest, NGX_HTTP_SESSION_DIGEST_LEN);
 
-    im->type.len = type->len;
-    im->type.data = type->name;
+    im->type = *type;
     im->id = rec->id;
     im->name = rec->name;
     im->vars = rec->vars;
@@ -2688,6 +2688,7 @@ void
 ngx_http_session_stats(ngx_http_session_zone_t *zone,
     ngx_http_session_stats_t *st)
 {
+    ngx_uint_t                 i;
     ngx_slab_pool_t           *shpool;
     ngx_http_session_shctx_t  *sh;
 
@@ -2711,7 +2712,10 @@ ngx_http_session_stats(ngx_http_session_zone_t *zone,
     ngx_memcpy(st->lock_holds, sh->lock_holds, sizeof(sh->lock_holds));
     st->lock_total_ns = sh->lock_total_ns;
     st->ntypes = sh->ntypes;
-    ngx_memcpy(st->types, sh->types, sizeof(sh->types));
+
+    for (i = 0; i < NGX_HTTP_SESSION_MAX_TYPES; i++) {
+        ngx_http_session_type_info(&sh->types[i], &st->types[i]);
+    }
 
     ngx_http_session_unlock(zone);
 
@@ -2719,6 +2723,246 @@ ngx_http_session_stats(ngx_http_session_zone_t *zone,
     st->used = (shpool->end - shpool->start) - st->free;
     st->timeout = zone->timeout;
     st->keep_closed = zone->keep_closed;
+}
+
+
+/* the types' names and counters; returns how many types there are */
+
+ngx_uint_t
+ngx_http_session_types(ngx_http_session_zone_t *zone,
+    ngx_http_session_type_info_t *types)
+{
+    ngx_uint_t                 i, n;
+    ngx_http_session_shctx_t  *sh;
+
+    sh = zone->sh;
+
+    ngx_http_session_lock(zone);
+
+    n = sh->ntypes;
+
+    for (i = 0; i < NGX_HTTP_SESSION_MAX_TYPES; i++) {
+        ngx_http_session_type_info(&sh->types[i], &types[i]);
+    }
+
+    ngx_http_session_unlock(zone);
+
+    return n;
+}
+
+
+/*
+ * A type's name, in the zone, read unlocked: a type's slot is renamed
+ * only once no session holds it, and a name fits its slot whatever
+ * happens meanwhile.
+ */
+
+void
+ngx_http_session_type_name(ngx_http_session_zone_t *zone, ngx_uint_t type,
+    ngx_str_t *name)
+{
+    name->len = zone->sh->types[type].len;
+    name->data = zone->sh->types[type].name;
+}
+
+
+static void
+ngx_http_session_type_info(ngx_http_session_type_t *t,
+    ngx_http_session_type_info_t *info)
+{
+    info->len = t->len;
+    ngx_memcpy(info->name, t->name, NGX_HTTP_SESSION_TYPE_LEN);
+    info->sessions = t->sessions;
+    info->closed = t->closed;
+    info->accounts = t->accounts;
+    info->anonymous = t->anonymous;
+}
+
+
+/*
+ * The zone's digest key: the digests in the zone and in its state file
+ * mean something only under it.  Set while the master fills the zone,
+ * read unlocked afterwards.
+ */
+
+void
+ngx_http_session_zone_key(ngx_http_session_zone_t *zone, u_char *key)
+{
+    ngx_memcpy(key, zone->sh->key, NGX_HTTP_SESSION_KEY_LEN);
+}
+
+
+void
+ngx_http_session_zone_set_key(ngx_http_session_zone_t *zone, u_char *key)
+{
+    ngx_memcpy(zone->sh->key, key, NGX_HTTP_SESSION_KEY_LEN);
+}
+
+
+/*
+ * The key never leaves the zone and its state file; SipHash-2-4 is a
+ * keyed PRF, so neither the token nor a way to forge a digest can be
+ * had from a digest.
+ */
+
+void
+ngx_http_session_digest(ngx_http_session_zone_t *zone, u_char *token,
+    size_t len, u_char *digest)
+{
+    (void) crypto_shorthash_siphashx24(digest, token, len, zone->sh->key);
+}
+
+
+uint64_t
+ngx_http_session_hash(ngx_http_session_zone_t *zone, u_char *data,
+    size_t len)
+{
+    uint64_t  h;
+    u_char    out[crypto_shorthash_siphash24_BYTES];
+
+    (void) crypto_shorthash_siphash24(out, data, len, zone->sh->key);
+    ngx_memcpy(&h, out, sizeof(uint64_t));
+
+    return h;
+}
+
+
+/*
+ * The state file's bookkeeping, kept in the zone so that the processes
+ * of all cycles agree: how many changes the zone has seen and how many
+ * the file holds, when it was saved, and which process saves it now.
+ *
+ * A save begins if the zone changed since the last one (or "force"):
+ * NGX_OK, "target" is the changes it will hold; NGX_DECLINED, nothing
+ * changed; NGX_BUSY, process "holder" saves it.
+ */
+
+ngx_int_t
+ngx_http_session_save_begin(ngx_http_session_zone_t *zone, ngx_uint_t force,
+    ngx_pid_t *holder, uint64_t *target)
+{
+    ngx_int_t                  rc;
+    ngx_pid_t                  pid;
+    ngx_http_session_shctx_t  *sh;
+
+    sh = zone->sh;
+    rc = NGX_BUSY;
+
+    ngx_http_session_lock(zone);
+
+    pid = sh->saving;
+
+    if (sh->changes == sh->saved_changes && !force) {
+        rc = NGX_DECLINED;
+
+    } else if (pid == 0 || pid == ngx_pid) {
+        sh->saving = ngx_pid;
+        *target = sh->changes;
+        rc = NGX_OK;
+    }
+
+    ngx_http_session_unlock(zone);
+
+    *holder = pid;
+
+    return rc;
+}
+
+
+/* the save of a process that died in the middle of it: NGX_OK or BUSY */
+
+ngx_int_t
+ngx_http_session_save_take(ngx_http_session_zone_t *zone, ngx_pid_t holder,
+    uint64_t *target)
+{
+    ngx_int_t                  rc;
+    ngx_http_session_shctx_t  *sh;
+
+    sh = zone->sh;
+    rc = NGX_BUSY;
+
+    ngx_http_session_lock(zone);
+
+    if (sh->saving == holder) {
+        sh->saving = ngx_pid;
+        *target = sh->changes;
+        rc = NGX_OK;
+    }
+
+    ngx_http_session_unlock(zone);
+
+    return rc;
+}
+
+
+/* the file holds the "target" changes as of "at" (wall clock, ms) */
+
+void
+ngx_http_session_save_done(ngx_http_session_zone_t *zone, uint64_t target,
+    int64_t at)
+{
+    ngx_http_session_shctx_t  *sh;
+
+    sh = zone->sh;
+
+    ngx_http_session_lock(zone);
+
+    sh->saved_changes = target;
+    sh->saved_at = at;
+
+    if (sh->saving == ngx_pid) {
+        sh->saving = 0;
+    }
+
+    ngx_http_session_unlock(zone);
+}
+
+
+void
+ngx_http_session_save_release(ngx_http_session_zone_t *zone)
+{
+    ngx_http_session_lock(zone);
+
+    if (zone->sh->saving == ngx_pid) {
+        zone->sh->saving = 0;
+    }
+
+    ngx_http_session_unlock(zone);
+}
+
+
+/* when the file was last saved by this zone */
+
+int64_t
+ngx_http_session_save_time(ngx_http_session_zone_t *zone)
+{
+    int64_t  at;
+
+    ngx_http_session_lock(zone);
+    at = zone->sh->saved_at;
+    ngx_http_session_unlock(zone);
+
+    return at;
+}
+
+
+/* while the master fills a new zone: the time the zone stands for */
+
+void
+ngx_http_session_save_stamp(ngx_http_session_zone_t *zone, int64_t at)
+{
+    zone->sh->saved_at = at;
+}
+
+
+/* everything the zone holds is in the file already */
+
+void
+ngx_http_session_save_clean(ngx_http_session_zone_t *zone)
+{
+    ngx_http_session_lock(zone);
+    zone->sh->saved_changes = zone->sh->changes;
+    ngx_http_session_unlock(zone);
 }
 
 

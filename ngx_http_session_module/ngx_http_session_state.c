@@ -97,7 +97,7 @@ typedef struct {
     u_char                           *end;
 
     ngx_uint_t                        ntypes;
-    ngx_http_session_type_t           types[NGX_HTTP_SESSION_MAX_TYPES];
+    ngx_http_session_type_info_t      types[NGX_HTTP_SESSION_MAX_TYPES];
 
     uint64_t                          target;
     uint64_t                          count;
@@ -211,7 +211,6 @@ ngx_http_session_state_load(ngx_http_session_zone_t *zone)
     ngx_str_t                        line, path;
     ngx_pool_t                      *pool, *lpool;
     ngx_file_info_t                  fi;
-    ngx_http_session_shctx_t        *sh;
     ngx_http_session_state_load_t    ld;
     ngx_http_session_state_reader_t  rd;
 
@@ -219,14 +218,12 @@ ngx_http_session_state_load(ngx_http_session_zone_t *zone)
         return NGX_OK;
     }
 
-    sh = zone->sh;
-
     if (ngx_http_session_state_epoch == 0) {
         ngx_http_session_state_epoch = ngx_http_session_state_clock();
     }
 
-    sh->saved_at = ngx_http_session_state_clock();
-    zone->state_since = sh->saved_at;
+    zone->state_since = ngx_http_session_state_clock();
+    ngx_http_session_save_stamp(zone, zone->state_since);
 
     if (zone->loaded) {
         /* resized on reload: the sessions were copied in memory */
@@ -366,9 +363,7 @@ ngx_http_session_state_load(ngx_http_session_zone_t *zone)
     if (!ld.bad && !ld.trailing && (ld.ended || !ld.header)
         && ld.count == ld.lines)
     {
-        ngx_http_session_lock(zone);
-        sh->saved_changes = sh->changes;
-        ngx_http_session_unlock(zone);
+        ngx_http_session_save_clean(zone);
     }
 
 done:
@@ -513,7 +508,7 @@ ngx_http_session_state_line(ngx_http_session_state_load_t *ld,
         }
 
         /* the digests in the file were made with this key */
-        ngx_memcpy(zone->sh->key, sl.key, NGX_HTTP_SESSION_KEY_LEN);
+        ngx_http_session_zone_set_key(zone, sl.key);
 
         ld->header = 1;
         ld->saved = sl.saved;
@@ -949,6 +944,7 @@ ngx_http_session_state_shrink(ngx_http_session_state_t *st)
 static ngx_int_t
 ngx_http_session_state_check(ngx_http_session_state_t *st)
 {
+    u_char                            key[NGX_HTTP_SESSION_KEY_LEN];
     int64_t                           mtime, saved_at;
     ngx_int_t                         rc;
     ngx_str_t                         line;
@@ -966,9 +962,7 @@ ngx_http_session_state_check(ngx_http_session_state_t *st)
 
     mtime = ngx_http_session_state_mtime(&fi);
 
-    ngx_http_session_lock(zone);
-    saved_at = zone->sh->saved_at;
-    ngx_http_session_unlock(zone);
+    saved_at = ngx_http_session_save_time(zone);
 
     /* the file's mtime is never later than the saved_at of its save */
 
@@ -1020,10 +1014,12 @@ ngx_http_session_state_check(ngx_http_session_state_t *st)
 
     st->yielded = 0;
 
+    ngx_http_session_zone_key(zone, key);
+
     if (zone->state_since == 0
         || sl.zone.len != zone->name.len
         || ngx_strncmp(sl.zone.data, zone->name.data, sl.zone.len) != 0
-        || ngx_memcmp(sl.key, zone->sh->key, NGX_HTTP_SESSION_KEY_LEN) != 0)
+        || ngx_memcmp(sl.key, key, NGX_HTTP_SESSION_KEY_LEN) != 0)
     {
         /* its digests would mean nothing here */
         goto replace;
@@ -1144,51 +1140,27 @@ ngx_http_session_state_merged(ngx_http_session_state_t *st)
 static ngx_int_t
 ngx_http_session_state_begin(ngx_http_session_state_t *st)
 {
-    u_char                    *p;
-    ngx_pid_t                  pid;
-    ngx_uint_t                 dirty, taken;
-    ngx_http_session_zone_t   *zone;
-    ngx_http_session_shctx_t  *sh;
+    u_char                   *p, key[NGX_HTTP_SESSION_KEY_LEN];
+    ngx_int_t                 rc;
+    ngx_pid_t                 pid;
+    ngx_http_session_zone_t  *zone;
 
     zone = st->zone;
-    sh = zone->sh;
-    taken = 0;
 
-    ngx_http_session_lock(zone);
+    rc = ngx_http_session_save_begin(zone, st->force, &pid, &st->target);
 
-    dirty = (sh->changes != sh->saved_changes) || st->force;
-    pid = sh->saving;
-
-    if (dirty && (pid == 0 || pid == ngx_pid)) {
-        sh->saving = ngx_pid;
-        st->target = sh->changes;
-        taken = 1;
-    }
-
-    ngx_http_session_unlock(zone);
-
-    if (!dirty) {
+    if (rc == NGX_DECLINED) {
         return NGX_DECLINED;
     }
 
-    if (!taken) {
+    if (rc == NGX_BUSY) {
         if (ngx_http_session_state_alive(pid)) {
             return NGX_BUSY;
         }
 
         /* its writer died in the middle of a save */
 
-        ngx_http_session_lock(zone);
-
-        if (sh->saving == pid) {
-            sh->saving = ngx_pid;
-            st->target = sh->changes;
-            taken = 1;
-        }
-
-        ngx_http_session_unlock(zone);
-
-        if (!taken) {
+        if (ngx_http_session_save_take(zone, pid, &st->target) != NGX_OK) {
             return NGX_BUSY;
         }
     }
@@ -1209,10 +1181,7 @@ ngx_http_session_state_begin(ngx_http_session_state_t *st)
 
     /* type names are read outside the lock: keep a copy */
 
-    ngx_http_session_lock(zone);
-    st->ntypes = sh->ntypes;
-    ngx_memcpy(st->types, sh->types, sizeof(sh->types));
-    ngx_http_session_unlock(zone);
+    st->ntypes = ngx_http_session_types(zone, st->types);
 
     p = ngx_sprintf(st->pos, NGX_HTTP_SESSION_STATE_MAGIC " %d zone=",
                     NGX_HTTP_SESSION_STATE_VERSION);
@@ -1220,8 +1189,10 @@ ngx_http_session_state_begin(ngx_http_session_state_t *st)
     p = ngx_http_session_state_escape(p, p + 3 * zone->name.len + 1,
                                       zone->name.data, zone->name.len);
 
+    ngx_http_session_zone_key(zone, key);
+
     p = ngx_cpymem(p, " key=", sizeof(" key=") - 1);
-    p = ngx_hex_dump(p, sh->key, NGX_HTTP_SESSION_KEY_LEN);
+    p = ngx_hex_dump(p, key, NGX_HTTP_SESSION_KEY_LEN);
 
     p = ngx_sprintf(p, " epoch=%L pid=%P saved=%L\n"
                     "# sessions of zone ", ngx_http_session_state_epoch,
@@ -1324,6 +1295,7 @@ static ngx_int_t
 ngx_http_session_state_step(ngx_http_session_state_t *st, ngx_uint_t batches)
 {
     u_char                     *p;
+    ngx_str_t                   type;
     ngx_uint_t                  i, n;
     ngx_http_session_zone_t    *zone;
     ngx_http_session_record_t  *rec;
@@ -1346,18 +1318,17 @@ ngx_http_session_state_step(ngx_http_session_state_t *st, ngx_uint_t batches)
 
             if (rec->type >= st->ntypes) {
                 /* a type added since the save began */
-                ngx_http_session_lock(zone);
-                st->ntypes = zone->sh->ntypes;
-                ngx_memcpy(st->types, zone->sh->types,
-                           sizeof(zone->sh->types));
-                ngx_http_session_unlock(zone);
+                st->ntypes = ngx_http_session_types(zone, st->types);
 
                 if (rec->type >= st->ntypes) {
                     continue;
                 }
             }
 
-            ngx_http_session_record_import(rec, &st->types[rec->type], &im);
+            type.len = st->types[rec->type].len;
+            type.data = st->types[rec->type].name;
+
+            ngx_http_session_record_import(rec, &type, &im);
 
             if (ngx_http_session_state_expired(zone, &im, st->now)) {
                 continue;
@@ -1392,14 +1363,12 @@ ngx_http_session_state_step(ngx_http_session_state_t *st, ngx_uint_t batches)
 static ngx_int_t
 ngx_http_session_state_finish(ngx_http_session_state_t *st)
 {
-    int64_t                    now;
-    ngx_fd_t                   prev;
-    ngx_file_info_t            fi;
-    ngx_http_session_zone_t   *zone;
-    ngx_http_session_shctx_t  *sh;
+    int64_t                   now;
+    ngx_fd_t                  prev;
+    ngx_file_info_t           fi;
+    ngx_http_session_zone_t  *zone;
 
     zone = st->zone;
-    sh = zone->sh;
 
     if ((size_t) (st->end - st->pos) < NGX_INT64_LEN + 8
         && ngx_http_session_state_flush(st) != NGX_OK)
@@ -1466,16 +1435,7 @@ ngx_http_session_state_finish(ngx_http_session_state_t *st)
     /* after the rename: the file's mtime is never later than this */
     now = ngx_http_session_state_clock();
 
-    ngx_http_session_lock(zone);
-
-    sh->saved_changes = st->target;
-    sh->saved_at = now;
-
-    if (sh->saving == ngx_pid) {
-        sh->saving = 0;
-    }
-
-    ngx_http_session_unlock(zone);
+    ngx_http_session_save_done(zone, st->target, now);
 
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, st->log, 0,
                    "session zone \"%V\": %uL sessions saved to \"%V\"",
@@ -1506,13 +1466,7 @@ ngx_http_session_state_abort(ngx_http_session_state_t *st)
 static void
 ngx_http_session_state_release(ngx_http_session_state_t *st)
 {
-    ngx_http_session_lock(st->zone);
-
-    if (st->zone->sh->saving == ngx_pid) {
-        st->zone->sh->saving = 0;
-    }
-
-    ngx_http_session_unlock(st->zone);
+    ngx_http_session_save_release(st->zone);
 }
 
 

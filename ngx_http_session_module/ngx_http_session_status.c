@@ -152,19 +152,19 @@ static ngx_http_session_status_metric_t  ngx_http_session_status_types[] = {
 
     { "nginx_session_open_sessions",
       "Open sessions.",
-      offsetof(ngx_http_session_type_t, sessions) },
+      offsetof(ngx_http_session_type_info_t, sessions) },
 
     { "nginx_session_closed_sessions",
       "Logged-out sessions kept listed by keep_closed.",
-      offsetof(ngx_http_session_type_t, closed) },
+      offsetof(ngx_http_session_type_info_t, closed) },
 
     { "nginx_session_accounts",
       "Accounts with at least one open session.",
-      offsetof(ngx_http_session_type_t, accounts) },
+      offsetof(ngx_http_session_type_info_t, accounts) },
 
     { "nginx_session_anonymous_sessions",
       "Sessions without an account, open and logged out.",
-      offsetof(ngx_http_session_type_t, anonymous) },
+      offsetof(ngx_http_session_type_info_t, anonymous) },
 
     { NULL, NULL, 0 }
 };
@@ -411,11 +411,11 @@ static void
 ngx_http_session_status_json(ngx_http_session_stream_t *st,
     ngx_http_session_status_t *ss)
 {
-    u_char                    *p, per[NGX_INT64_LEN + 4];
-    ngx_str_t                  name;
-    ngx_uint_t                 i, n;
-    ngx_http_session_type_t   *t;
-    ngx_http_session_stats_t  *s;
+    u_char                        *p, per[NGX_INT64_LEN + 4];
+    ngx_str_t                      name;
+    ngx_uint_t                     i, n;
+    ngx_http_session_type_info_t  *t;
+    ngx_http_session_stats_t      *s;
 
     s = ss->stats;
 
@@ -496,7 +496,7 @@ ngx_http_session_status_prometheus(ngx_http_session_stream_t *st,
     u_char                            *p, value[NGX_INT64_LEN + 12];
     uint64_t                           n;
     ngx_uint_t                         i;
-    ngx_http_session_type_t           *t;
+    ngx_http_session_type_info_t      *t;
     ngx_http_session_stats_t          *s;
     ngx_http_session_status_metric_t  *m;
 
@@ -791,7 +791,7 @@ ngx_http_session_status_list(ngx_http_request_t *r,
     ngx_int_t                        rc;
     ngx_str_t                        msg;
     ngx_uint_t                       i;
-    ngx_http_session_type_t         *t;
+    ngx_http_session_type_info_t    *t;
     ngx_http_session_stream_t       *st;
     ngx_http_session_status_list_t  *l;
 
@@ -1167,10 +1167,10 @@ static void
 ngx_http_session_status_record(ngx_http_session_stream_t *st,
     ngx_http_session_status_list_t *l, ngx_http_session_record_t *rec)
 {
-    u_char                   *vars, *last, addr[NGX_SOCKADDR_STRLEN];
-    ngx_str_t                 name, value, type;
-    ngx_uint_t                n;
-    ngx_http_session_type_t  *t;
+    u_char                        *vars, *last, addr[NGX_SOCKADDR_STRLEN];
+    ngx_str_t                      name, value, type;
+    ngx_uint_t                     n;
+    ngx_http_session_type_info_t  *t;
 
     if (l->count) {
         ngx_http_session_stream_str(st, ",\n{\"sid\":\"");

@@ -38,6 +38,7 @@
 
 
 static void ngx_http_session_stream_handler(ngx_http_request_t *r);
+static void ngx_http_session_stream_cleanup(void *data);
 static void ngx_http_session_stream_run(ngx_http_request_t *r,
     ngx_http_session_stream_t *st);
 static ngx_int_t ngx_http_session_stream_flush(ngx_http_session_stream_t *st,
@@ -50,11 +51,16 @@ ngx_http_session_stream_t *
 ngx_http_session_stream_create(ngx_http_request_t *r,
     ngx_http_session_zone_t *zone, ngx_http_session_produce_pt produce)
 {
-    ngx_http_session_ctx_t     *ctx;
+    ngx_pool_cleanup_t         *cln;
     ngx_http_session_stream_t  *st;
 
-    ctx = ngx_http_session_get_ctx(r);
-    if (ctx == NULL) {
+    /*
+     * The write event handler finds its stream by this cleanup: the
+     * module's request context is the tracking's.
+     */
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
         return NULL;
     }
 
@@ -68,7 +74,8 @@ ngx_http_session_stream_create(ngx_http_request_t *r,
     st->produce = produce;
     st->last_out = &st->out;
 
-    ctx->stream = st;
+    cln->handler = ngx_http_session_stream_cleanup;
+    cln->data = st;
 
     return st;
 }
@@ -321,14 +328,32 @@ ngx_http_session_stream_handler(ngx_http_request_t *r)
 {
     ngx_event_t                *wev;
     ngx_connection_t           *c;
+    ngx_pool_cleanup_t         *cln;
     ngx_http_core_loc_conf_t   *clcf;
     ngx_http_session_stream_t  *st;
 
     c = r->connection;
     wev = c->write;
 
-    st = ((ngx_http_session_ctx_t *)
-          ngx_http_get_module_ctx(r, ngx_http_session_module))->stream;
+    /* subrequests share the pool: the stream of this very request */
+
+    st = NULL;
+
+    for (cln = r->pool->cleanup; cln; cln = cln->next) {
+        if (cln->handler == ngx_http_session_stream_cleanup
+            && ((ngx_http_session_stream_t *) cln->data)->request == r)
+        {
+            st = cln->data;
+            break;
+        }
+    }
+
+    if (st == NULL) {
+        ngx_log_error(NGX_LOG_ALERT, c->log, 0,
+                      "session listing lost its stream");
+        ngx_http_finalize_request(r, NGX_ERROR);
+        return;
+    }
 
     if (wev->timedout) {
         ngx_log_error(NGX_LOG_INFO, c->log, NGX_ETIMEDOUT,
@@ -368,12 +393,13 @@ static void
 ngx_http_session_stream_run(ngx_http_request_t *r,
     ngx_http_session_stream_t *st)
 {
-    uint64_t                   start, holds, own;
+    uint64_t                   start;
     ngx_int_t                  rc;
     ngx_uint_t                 n;
     ngx_msec_t                 pause;
     ngx_event_t               *wev;
     ngx_connection_t          *c;
+    ngx_http_session_holds_t   holds;
     ngx_http_core_loc_conf_t  *clcf;
 
     c = r->connection;
@@ -382,8 +408,8 @@ ngx_http_session_stream_run(ngx_http_request_t *r,
     for (n = 0; /* void */ ; n++) {
 
         start = 0;
-        holds = 0;
-        own = 0;
+        holds.all = 0;
+        holds.own = 0;
 
         if (!st->done) {
             if (n == NGX_HTTP_SESSION_STREAM_TICK) {
@@ -393,8 +419,7 @@ ngx_http_session_stream_run(ngx_http_request_t *r,
             }
 
             start = ngx_http_session_clock_ns();
-            holds = ngx_http_session_holds(st->zone);
-            own = ngx_http_session_own_holds;
+            ngx_http_session_holds_mark(st->zone, &holds);
 
             rc = st->produce(r, st);
 
@@ -436,9 +461,7 @@ ngx_http_session_stream_run(ngx_http_request_t *r,
 
         /* others took the lock meanwhile: yield to them */
 
-        if (ngx_http_session_holds(st->zone) - holds
-            > ngx_http_session_own_holds - own)
-        {
+        if (ngx_http_session_holds_others(st->zone, &holds)) {
             pause = (ngx_msec_t) ((ngx_http_session_clock_ns() - start)
                                   * NGX_HTTP_SESSION_STREAM_YIELD / 1000000);
 
@@ -460,6 +483,13 @@ ngx_http_session_stream_run(ngx_http_request_t *r,
     if (ngx_handle_write_event(wev, clcf->send_lowat) != NGX_OK) {
         ngx_http_finalize_request(r, NGX_ERROR);
     }
+}
+
+
+static void
+ngx_http_session_stream_cleanup(void *data)
+{
+    /* nothing to free: the cleanup only marks the stream */
 }
 
 

@@ -568,3 +568,79 @@ ngx_http_session_cleanup(void *data)
 {
     /* nothing to free: the cleanup only marks the context */
 }
+
+
+/*
+ * The caller's token: the first non-empty session_key value.
+ * NGX_DECLINED: none; NGX_ERROR: an allocation failed.
+ */
+
+ngx_int_t
+ngx_http_session_caller(ngx_http_request_t *r, ngx_str_t *token)
+{
+    ngx_int_t                     rc;
+    ngx_uint_t                    i;
+    ngx_http_complex_value_t     *cv;
+    ngx_http_session_zone_t      *zone;
+    ngx_http_session_loc_conf_t  *slcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_session_module);
+
+    if (slcf->keys == NULL) {
+        return NGX_DECLINED;
+    }
+
+    cv = slcf->keys->elts;
+
+    for (i = 0; i < slcf->keys->nelts; i++) {
+
+        if (ngx_http_complex_value(r, &cv[i], token) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        if (token->len == 0) {
+            continue;
+        }
+
+        rc = ngx_http_session_valid_token(token);
+
+        if (rc == NGX_OK) {
+            return NGX_OK;
+        }
+
+        if (rc == NGX_ERROR) {
+            zone = ngx_http_session_loc_zone(r);
+
+            if (zone && ngx_current_msec - zone->token_logged > 10000) {
+                zone->token_logged = ngx_current_msec;
+                ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                              "session token of %uz bytes ignored: tokens "
+                              "hold at most %d bytes and no control bytes",
+                              token->len, NGX_HTTP_SESSION_TOKEN_MAX);
+            }
+        }
+    }
+
+    return NGX_DECLINED;
+}
+
+
+/* the zone a location's session_key names sessions of */
+
+ngx_http_session_zone_t *
+ngx_http_session_loc_zone(ngx_http_request_t *r)
+{
+    ngx_http_session_loc_conf_t  *slcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_session_module);
+
+    if (slcf->track) {
+        return slcf->track->data;
+    }
+
+    if (slcf->endpoint) {
+        return slcf->endpoint->data;
+    }
+
+    return NULL;
+}
