@@ -11,6 +11,9 @@
 
 #include "fuzz_common.h"
 
+/* the store's private layout: this harness checks it from the inside */
+#include "ngx_http_session_shm.h"
+
 
 /*
  * The session store itself: each input is a program of operations on a

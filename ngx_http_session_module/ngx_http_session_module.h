@@ -13,9 +13,6 @@
 #include <ngx_http.h>
 
 
-/* bump whenever the layout of anything kept in the zone changes */
-#define NGX_HTTP_SESSION_FORMAT          4
-
 #define NGX_HTTP_SESSION_DIGEST_LEN      16
 #define NGX_HTTP_SESSION_SID_LEN         32
 #define NGX_HTTP_SESSION_KEY_LEN         16
@@ -34,15 +31,6 @@
 #define NGX_HTTP_SESSION_VARS_MAX        8
 #define NGX_HTTP_SESSION_VARS_SIZE       512
 
-/* session node flags */
-#define NGX_HTTP_SESSION_ENDED           0x01
-
-/* why a session left the zone */
-#define NGX_HTTP_SESSION_GONE_EXPIRED    1
-#define NGX_HTTP_SESSION_GONE_EVICTED    2
-#define NGX_HTTP_SESSION_GONE_ENDED      3
-#define NGX_HTTP_SESSION_GONE_REPLACED   4
-
 /* walk orders of ngx_http_session_read() */
 #define NGX_HTTP_SESSION_WALK_TREE       1
 #define NGX_HTTP_SESSION_WALK_TYPE       2
@@ -56,132 +44,9 @@
 #define NGX_HTTP_SESSION_ARENA           (256 * 1024)
 
 
-typedef struct ngx_http_session_account_s  ngx_http_session_account_t;
+/* the zone's shared header: its layout is the store's own */
 
-
-/*
- * A session: laid over ngx_rbtree_node_t from its "color" field on, so
- * the whole allocation is 32 + 96 = 128 bytes, one slab slot (on 32-bit
- * platforms 16 + 92).  The token is never kept: the tree key is the
- * first machine word of its keyed digest, "digest" holds the rest.  The
- * links to the account record, the variables and the account's other
- * sessions are offsets from the node itself in 8-byte units (0: none),
- * half the size of pointers: the zone is mapped at one address in every
- * process, and holds at most 16 GB.
- */
-
-typedef struct {
-    u_char                       color;
-    u_char                       type;
-    u_char                       flags;
-    u_char                       addr_len;
-    uint32_t                     requests;
-    ngx_queue_t                  queue;      /* LRU, or the closed queue */
-    int32_t                      account;
-    int32_t                      vars;
-    int32_t                      prev;       /* the account's sessions, */
-    int32_t                      next;       /* in seq order */
-    int64_t                      created;
-    int64_t                      last;
-    int64_t                      logout;
-    u_char                       addr[16];
-    u_char                       digest[NGX_HTTP_SESSION_DIGEST_LEN
-                                        - sizeof(ngx_rbtree_key_t)];
-    uint64_t                     seq;
-} ngx_http_session_node_t;
-
-
-/*
- * An account of one session type, laid over ngx_rbtree_node_t as well.
- * The tree key puts the type in the top byte, so the accounts of one
- * type are adjacent.  Its sessions form a list in seq order; a walk
- * resumes after the last session it handed out.  Sessions without an
- * account form such a list per type, in the type's record.
- */
-
-/* offsets from the list, which is at an address divisible by 8 */
-
-typedef struct {
-    int32_t                      head;
-    int32_t                      tail;
-} ngx_http_session_list_t;
-
-
-struct ngx_http_session_account_s {
-    u_char                       color;
-    u_char                       type;
-    u_char                       id_len;
-    u_char                       name_len;
-    uint32_t                     nsessions;
-    ngx_http_session_list_t      sessions;   /* at 8 from the record */
-    uint32_t                     nactive;
-    u_char                       data[1];
-};
-
-
-typedef struct {
-    u_char                       len;
-    u_char                       name[NGX_HTTP_SESSION_TYPE_LEN];
-    uint64_t                     sessions;
-    uint64_t                     closed;
-    uint64_t                     accounts;
-    uint64_t                     anonymous;  /* open and closed */
-    ngx_http_session_list_t      anonymous_list;   /* at 64 */
-} ngx_http_session_type_t;
-
-
-typedef struct {
-    ngx_uint_t                   format;     /* first: read before all */
-
-    ngx_rbtree_t                 session_tree;
-    ngx_rbtree_node_t            session_sentinel;
-
-    /*
-     * The sessions again, by digest, in an open-addressing table (linear
-     * probing): a lookup reads a slot or two and the session, where the
-     * tree's descent misses the cache at every level.  Entries are the
-     * sessions' offsets from this record in 8-byte units, 0 for none; the
-     * table has half again as many slots as the zone has 128-byte slots,
-     * so it is never full.
-     */
-    int32_t                     *index;
-    ngx_uint_t                   index_size;
-
-    ngx_rbtree_t                 account_tree;
-    ngx_rbtree_node_t            account_sentinel;
-
-    ngx_queue_t                  lru;       /* open, most recent first */
-    ngx_queue_t                  closed;    /* logged out, kept a while */
-
-    u_char                       key[NGX_HTTP_SESSION_KEY_LEN];
-    uint64_t                     seq;
-
-    ngx_uint_t                   ntypes;
-    ngx_http_session_type_t      types[NGX_HTTP_SESSION_MAX_TYPES];
-
-    uint64_t                     sessions;
-    uint64_t                     closed_sessions;
-    uint64_t                     accounts;
-    uint64_t                     created;
-    uint64_t                     expired;
-    uint64_t                     evicted;
-    uint64_t                     ended;
-    uint64_t                     failed;
-
-    uint64_t                     lock_max_ns;
-    uint64_t                     lock_slow;
-    uint64_t                     lock_holds[NGX_HTTP_SESSION_LOCK_BUCKETS];
-    uint64_t                     lock_total_ns;
-
-    /* kept so an eviction inside an update cannot free what it updates */
-    ngx_http_session_node_t     *pinned_node;
-
-    /* state file bookkeeping */
-    uint64_t                     changes;
-    uint64_t                     saved_changes;
-    int64_t                      saved_at;
-    ngx_pid_t                    saving;
-} ngx_http_session_shctx_t;
+typedef struct ngx_http_session_shctx_s  ngx_http_session_shctx_t;
 
 
 typedef struct {
