@@ -10,7 +10,7 @@
 #include <libxml/parser.h>
 #include <jansson.h>
 
-#include "ngx_http_session_module.h"
+#include "ngx_http_session_endpoint.h"
 
 
 /*

@@ -8,7 +8,7 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include "ngx_http_session_module.h"
+#include "ngx_http_session_endpoint.h"
 
 
 static ngx_int_t ngx_http_session_name_ok(ngx_str_t *name, size_t max,

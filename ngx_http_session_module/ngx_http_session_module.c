@@ -10,7 +10,8 @@
 #include <sodium.h>
 #include <libxml/parser.h>
 
-#include "ngx_http_session_module.h"
+#include "ngx_http_session_state.h"
+#include "ngx_http_session_track.h"
 
 
 static ngx_int_t ngx_http_session_preconfiguration(ngx_conf_t *cf);

@@ -13,7 +13,7 @@
 #endif
 #include <pcre2.h>
 
-#include "ngx_http_session_module.h"
+#include "ngx_http_session_endpoint.h"
 
 
 /*

@@ -8,7 +8,7 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include "ngx_http_session_module.h"
+#include "ngx_http_session_track.h"
 
 
 static ngx_int_t ngx_http_session_header_filter(ngx_http_request_t *r);

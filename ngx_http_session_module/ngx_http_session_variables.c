@@ -8,7 +8,7 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include "ngx_http_session_module.h"
+#include "ngx_http_session_track.h"
 
 
 static ngx_http_session_ctx_t *ngx_http_session_live(ngx_http_request_t *r,

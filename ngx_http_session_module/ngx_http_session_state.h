@@ -1,0 +1,58 @@
+
+/*
+ * Copyright (C) ngx_http_session_module authors
+ */
+
+
+#ifndef _NGX_HTTP_SESSION_STATE_H_INCLUDED_
+#define _NGX_HTTP_SESSION_STATE_H_INCLUDED_
+
+
+#include "ngx_http_session_store.h"
+
+
+/*
+ * The state file: the zone's sessions as text, loaded by the master into
+ * a new zone and saved by worker 0 (docs/operations.md).
+ */
+
+
+/* one line of a state file, as ngx_http_session_state_parse() reads it */
+
+#define NGX_HTTP_SESSION_STATE_VERSION   1
+
+/* longer than any line the module writes */
+#define NGX_HTTP_SESSION_STATE_LINE_MAX  4096
+
+#define NGX_HTTP_SESSION_STATE_NONE      0     /* comment, blank line */
+#define NGX_HTTP_SESSION_STATE_HEADER    1
+#define NGX_HTTP_SESSION_STATE_SESSION   2
+#define NGX_HTTP_SESSION_STATE_END       3
+
+typedef struct {
+    ngx_uint_t                   kind;
+    ngx_uint_t                   version;      /* HEADER */
+    ngx_str_t                    zone;         /* HEADER */
+    u_char                       key[NGX_HTTP_SESSION_KEY_LEN];
+    int64_t                      epoch;        /* HEADER */
+    int64_t                      saved;        /* HEADER */
+    ngx_pid_t                    pid;          /* HEADER */
+    uint64_t                     count;        /* END */
+    ngx_http_session_import_t    session;      /* SESSION */
+    const char                  *error;        /* why NGX_ERROR */
+} ngx_http_session_state_line_t;
+
+
+/* ngx_http_session_state.c */
+ngx_int_t ngx_http_session_state_load(ngx_http_session_zone_t *zone);
+ngx_int_t ngx_http_session_state_init_worker(ngx_cycle_t *cycle,
+    ngx_http_session_zone_t *zone);
+void ngx_http_session_state_exit(ngx_cycle_t *cycle,
+    ngx_http_session_zone_t *zone);
+ngx_int_t ngx_http_session_state_parse(ngx_pool_t *pool, ngx_str_t *line,
+    ngx_http_session_state_line_t *sl);
+u_char *ngx_http_session_state_format(u_char *p, u_char *last,
+    ngx_http_session_import_t *im);
+
+
+#endif /* _NGX_HTTP_SESSION_STATE_H_INCLUDED_ */

@@ -1,0 +1,35 @@
+
+/*
+ * Copyright (C) ngx_http_session_module authors
+ */
+
+
+#ifndef _NGX_HTTP_SESSION_TRACK_H_INCLUDED_
+#define _NGX_HTTP_SESSION_TRACK_H_INCLUDED_
+
+
+#include "ngx_http_session_store.h"
+
+
+/*
+ * The request layer: tracking (the header filter and the request's
+ * session) and the $session_* variables.
+ */
+
+
+/* ngx_http_session_track.c */
+ngx_int_t ngx_http_session_track_init(ngx_conf_t *cf);
+ngx_http_session_ctx_t *ngx_http_session_get_ctx(ngx_http_request_t *r);
+ngx_http_session_ctx_t *ngx_http_session_find(ngx_http_request_t *r);
+ngx_http_session_ctx_t *ngx_http_session_find_snapshot(ngx_http_request_t *r);
+ngx_http_session_ctx_t *ngx_http_session_authenticate(ngx_http_request_t *r,
+    ngx_str_t *token);
+ngx_int_t ngx_http_session_caller(ngx_http_request_t *r, ngx_str_t *token);
+ngx_http_session_zone_t *ngx_http_session_loc_zone(ngx_http_request_t *r);
+
+
+/* ngx_http_session_variables.c */
+ngx_int_t ngx_http_session_add_variables(ngx_conf_t *cf);
+
+
+#endif /* _NGX_HTTP_SESSION_TRACK_H_INCLUDED_ */
