@@ -61,6 +61,7 @@ typedef struct {
     ngx_msec_t                   timeout;
     ngx_msec_t                   keep_closed;
     ngx_str_t                    state;
+    ngx_cycle_t                 *cycle;        /* the one configured */
     ngx_array_t                 *types;        /* custom names, config */
     u_char                       type_map[NGX_HTTP_SESSION_MAX_TYPES];
     ngx_event_t                  sweep;
@@ -68,6 +69,7 @@ typedef struct {
     ngx_msec_t                   token_logged;
     ngx_msec_t                   value_logged;
     ngx_msec_t                   full_logged;
+    uint64_t                     evicted_logged;  /* the total then */
     ngx_uint_t                   loaded;
     /* sessions created since are taken from another writer's state file */
     int64_t                      state_since;
@@ -81,16 +83,29 @@ typedef struct {
 } ngx_http_session_var_conf_t;
 
 
+/* a session_key or session_admin value */
+
+typedef struct {
+    ngx_http_complex_value_t     value;
+    ngx_uint_t                   scheme;      /* a header: "QSDK x" is x */
+} ngx_http_session_value_t;
+
+
 typedef struct {
     ngx_shm_zone_t              *track;
-    ngx_array_t                 *keys;
+    ngx_array_t                 *keys;         /* ngx_http_session_value_t */
+    ngx_array_t                 *key_cookies;  /* ngx_str_t: the names
+                                                  of $cookie_NAME keys */
     ngx_http_complex_value_t    *create;
+    ngx_str_t                    create_cookie; /* $upstream_cookie_NAME,
+                                                   $cookie_NAME */
+    ngx_uint_t                   create_scheme; /* a header's value */
     ngx_http_complex_value_t    *end;
     ngx_int_t                    type;
     ngx_http_complex_value_t    *account_id;
     ngx_http_complex_value_t    *account_name;
     ngx_array_t                 *vars;
-    ngx_http_complex_value_t    *admin;
+    ngx_array_t                 *admin;        /* ngx_http_session_value_t */
 
     ngx_shm_zone_t              *endpoint;
     ngx_str_t                    instance;
@@ -122,6 +137,10 @@ extern ngx_str_t  ngx_http_session_zimbra_types[];
 char *ngx_http_session_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 char *ngx_http_session_track(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 char *ngx_http_session_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_session_create(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_session_admin(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+ngx_uint_t ngx_http_session_header_value(ngx_str_t *value);
 char *ngx_http_session_type(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 char *ngx_http_session_account(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
@@ -135,6 +154,7 @@ ngx_int_t ngx_http_session_check_refs(ngx_conf_t *cf);
 u_char *ngx_http_session_sid(u_char *p, u_char *digest);
 ngx_int_t ngx_http_session_parse_sid(u_char *sid, size_t len, u_char *digest);
 ngx_int_t ngx_http_session_valid_token(ngx_str_t *token);
+void ngx_http_session_strip_scheme(ngx_str_t *token);
 ngx_int_t ngx_http_session_flag(ngx_str_t *value);
 ngx_int_t ngx_http_session_is_number(ngx_str_t *value);
 u_char *ngx_http_session_addr_text(u_char *p, u_char *addr, size_t len);

@@ -109,6 +109,8 @@ static ngx_uint_t
 ngx_http_session_is_admin(ngx_http_request_t *r)
 {
     ngx_str_t                     value;
+    ngx_uint_t                    i;
+    ngx_http_session_value_t     *v;
     ngx_http_session_loc_conf_t  *slcf;
 
     slcf = ngx_http_get_module_loc_conf(r, ngx_http_session_module);
@@ -117,9 +119,19 @@ ngx_http_session_is_admin(ngx_http_request_t *r)
         return 0;
     }
 
-    if (ngx_http_complex_value(r, slcf->admin, &value) != NGX_OK) {
-        return 0;
+    /* any of the values: "the admin account, or the admin key" */
+
+    v = slcf->admin->elts;
+
+    for (i = 0; i < slcf->admin->nelts; i++) {
+        if (ngx_http_complex_value(r, &v[i].value, &value) != NGX_OK) {
+            return 0;
+        }
+
+        if (ngx_http_session_flag(&value)) {
+            return 1;
+        }
     }
 
-    return ngx_http_session_flag(&value);
+    return 0;
 }

@@ -43,6 +43,9 @@ typedef struct {
 } ngx_http_session_state_line_t;
 
 
+/* ngx_http_session_state_dir.c */
+ngx_int_t ngx_http_session_state_dir_check(ngx_http_session_zone_t *zone);
+
 /* ngx_http_session_state.c */
 ngx_int_t ngx_http_session_state_load(ngx_http_session_zone_t *zone);
 ngx_int_t ngx_http_session_state_init_worker(ngx_cycle_t *cycle,

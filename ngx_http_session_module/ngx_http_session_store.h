@@ -43,6 +43,7 @@
 
 typedef struct {
     ngx_http_session_zone_t     *zone;
+    ngx_array_t                 *keys;       /* the lookup's session_key */
     u_char                       digest[NGX_HTTP_SESSION_DIGEST_LEN];
 
     unsigned                     looked_up:1;
@@ -206,6 +207,7 @@ typedef struct {
     u_char                       addr[16];
     u_char                       create_digest[NGX_HTTP_SESSION_DIGEST_LEN];
     uint64_t                     evicted;     /* out: sessions evicted */
+    uint64_t                     evicted_total;  /* out: by the zone */
     ngx_str_t                    dropped;     /* out: a variable that did
                                                  not fit the session */
 } ngx_http_session_update_t;

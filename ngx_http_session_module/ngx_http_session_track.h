@@ -17,6 +17,11 @@
  */
 
 
+/* ngx_http_session_cookie.c */
+ngx_int_t ngx_http_session_cookie_name(ngx_str_t *value, ngx_str_t *name);
+void ngx_http_session_cookie_apply(ngx_http_request_t *r,
+    ngx_http_session_loc_conf_t *slcf, ngx_http_session_update_t *up);
+
 /* ngx_http_session_track.c */
 ngx_int_t ngx_http_session_track_init(ngx_conf_t *cf);
 ngx_http_session_ctx_t *ngx_http_session_get_ctx(ngx_http_request_t *r);

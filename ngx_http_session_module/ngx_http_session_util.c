@@ -28,6 +28,7 @@ static ngx_str_t  ngx_http_session_schemes[] = {
     ngx_string("QSDK "),
     ngx_string("SAML "),
     ngx_string("Bearer "),
+    ngx_string("ESP-APIKEY "),
     ngx_null_string
 };
 
@@ -83,16 +84,16 @@ ngx_http_session_parse_sid(u_char *sid, size_t len, u_char *digest)
 
 
 /*
- * A token written with the schemes Commvault's clients put before it
- * ("QSDK x", "SAML x", "Bearer x") is the token x.  Tokens with control
- * bytes, or longer than the limit, are not tokens.
+ * A header value written with the schemes the vendors' clients put
+ * before a token (Commvault's "QSDK x", "SAML x", "Bearer x", Hornbill's
+ * "ESP-APIKEY x") carries the token x.  Only headers do: a cookie
+ * "Bearer x" is that whole text.
  */
 
-ngx_int_t
-ngx_http_session_valid_token(ngx_str_t *token)
+void
+ngx_http_session_strip_scheme(ngx_str_t *token)
 {
-    u_char      *p, *last;
-    ngx_str_t   *scheme;
+    ngx_str_t  *scheme;
 
     for (scheme = ngx_http_session_schemes; scheme->len; scheme++) {
         if (token->len > scheme->len
@@ -100,9 +101,18 @@ ngx_http_session_valid_token(ngx_str_t *token)
         {
             token->data += scheme->len;
             token->len -= scheme->len;
-            break;
+            return;
         }
     }
+}
+
+
+/* tokens with control bytes, or longer than the limit, are not tokens */
+
+ngx_int_t
+ngx_http_session_valid_token(ngx_str_t *token)
+{
+    u_char  *p, *last;
 
     if (token->len == 0) {
         return NGX_DECLINED;
