@@ -62,6 +62,9 @@ struct ngx_http_session_stream_s {
 #define NGX_HTTP_SESSION_STATUS_JSON         1
 #define NGX_HTTP_SESSION_STATUS_PROMETHEUS   2
 
+/* the longest text of a session list's cursor */
+#define NGX_HTTP_SESSION_CURSOR_TEXT          48
+
 typedef struct {
     ngx_uint_t                   format;
     ngx_uint_t                   list;
@@ -82,6 +85,14 @@ typedef struct {
 
     ngx_str_t                    error;         /* why the query is bad */
 } ngx_http_session_status_query_t;
+
+
+/* the namespaces of Zimbra's SOAP envelopes and admin documents */
+#define NGX_HTTP_SESSION_ZM_SOAP12_NS                                        \
+    "http://www.w3.org/2003/05/soap-envelope"
+#define NGX_HTTP_SESSION_ZM_SOAP11_NS                                        \
+    "http://schemas.xmlsoap.org/soap/envelope/"
+#define NGX_HTTP_SESSION_ZM_ADMIN_NS     "urn:zimbraAdmin"
 
 
 /*
@@ -118,6 +129,18 @@ typedef struct {
     unsigned                     group:1;     /* groupByAccount */
 } ngx_http_session_zimbra_request_t;
 
+
+/* the state codes of failures, see docs/hornbill.md */
+#define NGX_HTTP_SESSION_HB_NO_SESSION     5
+#define NGX_HTTP_SESSION_HB_BAD_METHOD     101
+#define NGX_HTTP_SESSION_HB_TOO_LARGE      102
+#define NGX_HTTP_SESSION_HB_MALFORMED      200
+#define NGX_HTTP_SESSION_HB_BAD_SERVICE    201
+#define NGX_HTTP_SESSION_HB_BAD_OPERATION  202
+#define NGX_HTTP_SESSION_HB_BAD_PARAM      203
+#define NGX_HTTP_SESSION_HB_NOT_FOUND      204
+
+#define NGX_HTTP_SESSION_HB_ERROR_MAX      256
 
 /*
  * A Hornbill XMLMC request as ngx_http_session_hornbill_parse() reads it
@@ -179,9 +202,12 @@ ngx_int_t ngx_http_session_arg(ngx_http_request_t *r, char *name,
 ngx_int_t ngx_http_session_accepts_json(ngx_http_request_t *r);
 
 
-/* ngx_http_session_status.c */
+/* ngx_http_session_status_parse.c */
 ngx_int_t ngx_http_session_status_parse(ngx_pool_t *pool, ngx_str_t *args,
     ngx_http_session_status_query_t *q);
+size_t ngx_http_session_status_cursor_text(
+    ngx_http_session_status_query_t *q, ngx_http_session_cursor_t *pos,
+    u_char *text);
 
 /* ngx_http_session_endpoint.c */
 ngx_int_t ngx_http_session_endpoint_caller(ngx_http_request_t *r,
@@ -193,13 +219,16 @@ void ngx_http_session_record_var(ngx_http_session_record_t *rec, char *name,
 /* the endpoints */
 ngx_int_t ngx_http_session_zimbra_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_session_hornbill_handler(ngx_http_request_t *r);
-ngx_int_t ngx_http_session_hornbill_parse(ngx_pool_t *pool,
-    ngx_str_t *method, ngx_str_t *session_id, ngx_str_t *body,
-    ngx_http_session_hornbill_request_t *req);
 ngx_int_t ngx_http_session_commvault_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_session_status_handler(ngx_http_request_t *r);
 
-/* ngx_http_session_zimbra.c */
+/* ngx_http_session_hornbill_parse.c */
+ngx_int_t ngx_http_session_hornbill_parse(ngx_pool_t *pool,
+    ngx_str_t *method, ngx_str_t *session_id, ngx_str_t *body,
+    ngx_http_session_hornbill_request_t *req);
+void ngx_http_session_hornbill_trim(ngx_str_t *s);
+
+/* ngx_http_session_zimbra_parse.c */
 ngx_int_t ngx_http_session_zimbra_parse(ngx_pool_t *pool, ngx_str_t *body,
     ngx_str_t *list, ngx_str_t *group, ngx_http_session_zimbra_request_t *zr);
 
