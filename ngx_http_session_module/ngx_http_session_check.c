@@ -26,6 +26,12 @@
     }
 
 
+static const char *ngx_http_session_check_tree(
+    ngx_http_session_shctx_t *sh, uint64_t *total);
+static const char *ngx_http_session_check_queues(
+    ngx_http_session_shctx_t *sh);
+static const char *ngx_http_session_check_lists(
+    ngx_http_session_zone_t *zone, uint64_t total);
 static const char *ngx_http_session_check_list(ngx_http_session_shctx_t *sh,
     ngx_http_session_list_t *list, ngx_http_session_account_t *acct,
     ngx_uint_t type, uint64_t *n, uint64_t *active);
@@ -34,31 +40,45 @@ static const char *ngx_http_session_check_list(ngx_http_session_shctx_t *sh,
 const char *
 ngx_http_session_check(ngx_http_session_zone_t *zone)
 {
-    uint64_t                     total, n, active, listed, accounts;
+    uint64_t     total;
+    const char  *err;
+
+    err = ngx_http_session_check_tree(zone->sh, &total);
+    if (err) {
+        return err;
+    }
+
+    err = ngx_http_session_check_queues(zone->sh);
+    if (err) {
+        return err;
+    }
+
+    return ngx_http_session_check_lists(zone, total);
+}
+
+
+/* the session tree and the index: each node found by its digest */
+
+static const char *
+ngx_http_session_check_tree(ngx_http_session_shctx_t *sh, uint64_t *total)
+{
+    uint64_t                     n;
     uint64_t                     open[NGX_HTTP_SESSION_MAX_TYPES];
     uint64_t                     closed[NGX_HTTP_SESSION_MAX_TYPES];
     uint64_t                     anon[NGX_HTTP_SESSION_MAX_TYPES];
-    uint64_t                     accts[NGX_HTTP_SESSION_MAX_TYPES];
-    int64_t                      last;
     u_char                       digest[NGX_HTTP_SESSION_DIGEST_LEN];
     ngx_uint_t                   t;
-    const char                  *err;
-    ngx_queue_t                 *q;
     ngx_rbtree_node_t           *node, *root, *sentinel;
     ngx_http_session_node_t     *s;
-    ngx_http_session_shctx_t    *sh;
     ngx_http_session_account_t  *acct;
-
-    sh = zone->sh;
 
     ngx_memzero(open, sizeof(open));
     ngx_memzero(closed, sizeof(closed));
     ngx_memzero(anon, sizeof(anon));
-    ngx_memzero(accts, sizeof(accts));
 
-    /* the session tree: each node found by its digest, counted by type */
+    /* counted by type */
 
-    total = 0;
+    *total = 0;
     root = sh->session_tree.root;
     sentinel = sh->session_tree.sentinel;
 
@@ -67,7 +87,7 @@ ngx_http_session_check(ngx_http_session_zone_t *zone)
          node = ngx_rbtree_next(&sh->session_tree, node))
     {
         s = ngx_http_session_node(node);
-        total++;
+        (*total)++;
 
         ngx_http_session_check_that(s->type < sh->ntypes);
 
@@ -95,7 +115,7 @@ ngx_http_session_check(ngx_http_session_zone_t *zone)
     }
 
     ngx_http_session_check_that(
-        total == sh->sessions + sh->closed_sessions);
+        *total == sh->sessions + sh->closed_sessions);
 
     /* the index: one entry a session, each at its home slot's run */
 
@@ -107,7 +127,7 @@ ngx_http_session_check(ngx_http_session_zone_t *zone)
         }
     }
 
-    ngx_http_session_check_that(n == total);
+    ngx_http_session_check_that(n == *total);
 
     n = 0;
 
@@ -120,7 +140,19 @@ ngx_http_session_check(ngx_http_session_zone_t *zone)
 
     ngx_http_session_check_that(n == sh->sessions);
 
-    /* the queues: open sessions newest first, logged-out ones likewise */
+    return NULL;
+}
+
+
+/* the queues: open sessions newest first, logged-out ones likewise */
+
+static const char *
+ngx_http_session_check_queues(ngx_http_session_shctx_t *sh)
+{
+    int64_t                   last;
+    uint64_t                  n;
+    ngx_queue_t              *q;
+    ngx_http_session_node_t  *s;
 
     n = 0;
     last = INT64_MAX;
@@ -154,7 +186,26 @@ ngx_http_session_check(ngx_http_session_zone_t *zone)
 
     ngx_http_session_check_that(n == sh->closed_sessions);
 
-    /* every account's list, and the lists without an account */
+    return NULL;
+}
+
+
+/* every account's list, and the lists without an account */
+
+static const char *
+ngx_http_session_check_lists(ngx_http_session_zone_t *zone, uint64_t total)
+{
+    uint64_t                     n, active, listed, accounts;
+    uint64_t                     accts[NGX_HTTP_SESSION_MAX_TYPES];
+    ngx_uint_t                   t;
+    const char                  *err;
+    ngx_rbtree_node_t           *node, *root, *sentinel;
+    ngx_http_session_shctx_t    *sh;
+    ngx_http_session_account_t  *acct;
+
+    sh = zone->sh;
+
+    ngx_memzero(accts, sizeof(accts));
 
     listed = 0;
     accounts = 0;

@@ -13,7 +13,9 @@
 
 /*
  * What the endpoints share beside streams and escaping: who the caller
- * is, and the session variables their answers are made of.
+ * is, and the session variables their answers are made of.  Calls the
+ * request layer (ngx_http_session_track.c: the caller's session) and
+ * streams (ngx_http_session_stream.c: the Cache-Control header).
  */
 
 

@@ -14,6 +14,17 @@
 #include "ngx_http_session_track.h"
 
 
+/*
+ * The module: its directives, contexts and configuration, and the
+ * order of things at start-up.  For each zone the master sets the zone
+ * up (the store), copies the sessions of the zone it replaces, and
+ * loads the state file; worker 0 starts the sweeper and the saver, and
+ * saves once more as it exits.  Calls the configuration (_conf.c), the
+ * store's set-up (_zone.c, _import.c, _lock.c), the state file
+ * (_state_*.c) and the request layer (_track.c, _variables.c).
+ */
+
+
 static ngx_int_t ngx_http_session_preconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_http_session_postconfiguration(ngx_conf_t *cf);
 static void *ngx_http_session_create_main_conf(ngx_conf_t *cf);

@@ -17,7 +17,9 @@
  * copied out of the zone), the stream hands it to the output filters,
  * and produces more only once the client has taken what was sent.  So a
  * worker's memory stays bounded whatever the zone's size, and a long
- * dump gives the event loop back between batches.
+ * dump gives the event loop back between batches.  Calls the escapers
+ * and the store's clock, lock statistics and batch allocation; never
+ * the request layer or a dialect.
  */
 
 

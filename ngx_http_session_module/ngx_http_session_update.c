@@ -24,6 +24,15 @@
 #define NGX_HTTP_SESSION_EXPIRE_PER_REQUEST   2
 
 
+static ngx_http_session_node_t *ngx_http_session_update_touch(
+    ngx_http_session_zone_t *zone, ngx_http_session_update_t *up,
+    ngx_http_session_ctx_t *ctx, int64_t now);
+static ngx_http_session_node_t *ngx_http_session_update_create(
+    ngx_http_session_zone_t *zone, ngx_http_session_update_t *up,
+    ngx_http_session_ctx_t *ctx, int64_t now);
+static ngx_int_t ngx_http_session_update_account(
+    ngx_http_session_zone_t *zone, ngx_http_session_update_t *up,
+    ngx_http_session_node_t *s);
 static size_t ngx_http_session_merge_vars(ngx_http_session_node_t *s,
     ngx_http_session_update_t *up, u_char *buf);
 static void ngx_http_session_snapshot(ngx_http_session_node_t *s,
@@ -101,21 +110,17 @@ ngx_int_t
 ngx_http_session_update(ngx_http_session_zone_t *zone,
     ngx_http_session_update_t *up, ngx_http_session_ctx_t *ctx)
 {
-    size_t                       len;
-    int64_t                      now;
-    ngx_int_t                    rc;
-    ngx_str_t                    none, *name;
-    ngx_http_session_node_t     *s, *old;
-    ngx_http_session_shctx_t    *sh;
-    ngx_http_session_account_t  *acct;
-    u_char                       vars[NGX_HTTP_SESSION_VARS_SIZE];
+    size_t                     len;
+    int64_t                    now;
+    ngx_int_t                  rc;
+    ngx_http_session_node_t   *s;
+    ngx_http_session_shctx_t  *sh;
+    u_char                     vars[NGX_HTTP_SESSION_VARS_SIZE];
 
     sh = zone->sh;
     now = ngx_http_session_now();
     rc = NGX_OK;
     s = NULL;
-
-    ngx_str_null(&none);
 
     ngx_http_session_lock(zone);
 
@@ -125,36 +130,7 @@ ngx_http_session_update(ngx_http_session_zone_t *zone,
                                    now);
 
     if (ctx->live || (up->token.len && !ctx->looked_up)) {
-        s = ngx_http_session_find_node(sh, ctx->digest);
-
-        if (s && ((s->flags & NGX_HTTP_SESSION_ENDED)
-                  || s->last + (int64_t) zone->timeout <= now))
-        {
-            if (!(s->flags & NGX_HTTP_SESSION_ENDED)) {
-                ngx_http_session_delete(zone, s,
-                                        NGX_HTTP_SESSION_GONE_EXPIRED);
-            }
-
-            s = NULL;
-        }
-
-        if (s && !ctx->touched) {
-            s->last = now;
-            s->requests++;
-
-            if (up->addr_len) {
-                s->addr_len = up->addr_len;
-                ngx_memcpy(s->addr, up->addr, up->addr_len);
-            }
-
-            ngx_queue_remove(&s->queue);
-            ngx_queue_insert_head(&sh->lru, &s->queue);
-            sh->changes++;
-        }
-
-        ctx->looked_up = 1;
-        ctx->live = (s != NULL);
-        ctx->touched = ctx->live;
+        s = ngx_http_session_update_touch(zone, up, ctx, now);
     }
 
     /* a logout ends the session the request came with */
@@ -167,70 +143,193 @@ ngx_http_session_update(ngx_http_session_zone_t *zone,
     }
 
     if (up->create.len) {
-        old = ngx_http_session_find_node(sh, up->create_digest);
-
-        if (old && ((old->flags & NGX_HTTP_SESSION_ENDED)
-                    || old->last + (int64_t) zone->timeout <= now))
-        {
-            ngx_http_session_delete(zone, old,
-                                    (old->flags & NGX_HTTP_SESSION_ENDED)
-                                    ? NGX_HTTP_SESSION_GONE_REPLACED
-                                    : NGX_HTTP_SESSION_GONE_EXPIRED);
-            old = NULL;
+        s = ngx_http_session_update_create(zone, up, ctx, now);
+        if (s == NULL) {
+            rc = NGX_ERROR;
+            goto done;
         }
-
-        if (old) {
-            s = old;
-
-            /* the request's own session was counted already */
-
-            if (!ctx->touched
-                || ngx_memcmp(ctx->digest, up->create_digest,
-                              NGX_HTTP_SESSION_DIGEST_LEN)
-                   != 0)
-            {
-                s->last = now;
-                s->requests++;
-                ngx_queue_remove(&s->queue);
-                ngx_queue_insert_head(&sh->lru, &s->queue);
-                sh->changes++;
-            }
-
-        } else {
-            name = up->id.len ? &up->name : &none;
-
-            s = ngx_http_session_insert(zone, up->create_digest, up->type,
-                                        up->id.len ? &up->id : &none, name,
-                                        now);
-            if (s == NULL) {
-                rc = NGX_ERROR;
-                goto done;
-            }
-
-            s->requests = 1;
-
-            if (up->addr_len) {
-                s->addr_len = up->addr_len;
-                ngx_memcpy(s->addr, up->addr, up->addr_len);
-            }
-
-            sh->created++;
-            ctx->created = 1;
-        }
-
-        ngx_memcpy(ctx->digest, up->create_digest,
-                   NGX_HTTP_SESSION_DIGEST_LEN);
-        ctx->live = 1;
-        ctx->looked_up = 1;
-        ctx->touched = 1;
-        ctx->ended = 0;
     }
 
     if (s == NULL) {
         goto done;
     }
 
-    /* the account */
+    if (ngx_http_session_update_account(zone, up, s) != NGX_OK) {
+        rc = NGX_ERROR;
+    }
+
+    /* the variables */
+
+    if (up->nvars) {
+        len = ngx_http_session_merge_vars(s, up, vars);
+
+        if (len != (size_t) -1) {
+            sh->pinned_node = s;
+
+            if (ngx_http_session_set_vars(zone, s, vars, len) != NGX_OK) {
+                rc = NGX_ERROR;
+            }
+
+            sh->pinned_node = NULL;
+        }
+    }
+
+    /*
+     * No snapshot here: most requests use none, and copying the account
+     * and variables would cost every tracked request two cache misses.
+     * The variables that need one take it then.
+     */
+
+    ctx->snapshot = 0;
+
+done:
+
+    up->evicted = sh->evicted - up->evicted;
+    up->evicted_total = sh->evicted;
+
+    ngx_http_session_unlock(zone);
+
+    return rc;
+}
+
+
+/*
+ * The session the request came with, counted as its activity unless a
+ * variable looked it up and counted it already; NULL when it is gone.
+ */
+
+static ngx_http_session_node_t *
+ngx_http_session_update_touch(ngx_http_session_zone_t *zone,
+    ngx_http_session_update_t *up, ngx_http_session_ctx_t *ctx, int64_t now)
+{
+    ngx_http_session_node_t   *s;
+    ngx_http_session_shctx_t  *sh;
+
+    sh = zone->sh;
+
+    s = ngx_http_session_find_node(sh, ctx->digest);
+
+    if (s && ((s->flags & NGX_HTTP_SESSION_ENDED)
+              || s->last + (int64_t) zone->timeout <= now))
+    {
+        if (!(s->flags & NGX_HTTP_SESSION_ENDED)) {
+            ngx_http_session_delete(zone, s, NGX_HTTP_SESSION_GONE_EXPIRED);
+        }
+
+        s = NULL;
+    }
+
+    if (s && !ctx->touched) {
+        s->last = now;
+        s->requests++;
+
+        if (up->addr_len) {
+            s->addr_len = up->addr_len;
+            ngx_memcpy(s->addr, up->addr, up->addr_len);
+        }
+
+        ngx_queue_remove(&s->queue);
+        ngx_queue_insert_head(&sh->lru, &s->queue);
+        sh->changes++;
+    }
+
+    ctx->looked_up = 1;
+    ctx->live = (s != NULL);
+    ctx->touched = ctx->live;
+
+    return s;
+}
+
+
+/*
+ * The session the response creates: a new one, or the live one its
+ * token names already (a login repeated).  NULL: the zone is full.
+ */
+
+static ngx_http_session_node_t *
+ngx_http_session_update_create(ngx_http_session_zone_t *zone,
+    ngx_http_session_update_t *up, ngx_http_session_ctx_t *ctx, int64_t now)
+{
+    ngx_str_t                  none, *name;
+    ngx_http_session_node_t   *s, *old;
+    ngx_http_session_shctx_t  *sh;
+
+    sh = zone->sh;
+
+    ngx_str_null(&none);
+
+    old = ngx_http_session_find_node(sh, up->create_digest);
+
+    if (old && ((old->flags & NGX_HTTP_SESSION_ENDED)
+                || old->last + (int64_t) zone->timeout <= now))
+    {
+        ngx_http_session_delete(zone, old,
+                                (old->flags & NGX_HTTP_SESSION_ENDED)
+                                ? NGX_HTTP_SESSION_GONE_REPLACED
+                                : NGX_HTTP_SESSION_GONE_EXPIRED);
+        old = NULL;
+    }
+
+    if (old) {
+        s = old;
+
+        /* the request's own session was counted already */
+
+        if (!ctx->touched
+            || ngx_memcmp(ctx->digest, up->create_digest,
+                          NGX_HTTP_SESSION_DIGEST_LEN)
+               != 0)
+        {
+            s->last = now;
+            s->requests++;
+            ngx_queue_remove(&s->queue);
+            ngx_queue_insert_head(&sh->lru, &s->queue);
+            sh->changes++;
+        }
+
+    } else {
+        name = up->id.len ? &up->name : &none;
+
+        s = ngx_http_session_insert(zone, up->create_digest, up->type,
+                                    up->id.len ? &up->id : &none, name,
+                                    now);
+        if (s == NULL) {
+            return NULL;
+        }
+
+        s->requests = 1;
+
+        if (up->addr_len) {
+            s->addr_len = up->addr_len;
+            ngx_memcpy(s->addr, up->addr, up->addr_len);
+        }
+
+        sh->created++;
+        ctx->created = 1;
+    }
+
+    ngx_memcpy(ctx->digest, up->create_digest, NGX_HTTP_SESSION_DIGEST_LEN);
+    ctx->live = 1;
+    ctx->looked_up = 1;
+    ctx->touched = 1;
+    ctx->ended = 0;
+
+    return s;
+}
+
+
+/* the account the request names, and the name it gives the account */
+
+static ngx_int_t
+ngx_http_session_update_account(ngx_http_session_zone_t *zone,
+    ngx_http_session_update_t *up, ngx_http_session_node_t *s)
+{
+    ngx_int_t                    rc;
+    ngx_http_session_shctx_t    *sh;
+    ngx_http_session_account_t  *acct;
+
+    sh = zone->sh;
+    rc = NGX_OK;
 
     acct = ngx_http_session_acct(s);
 
@@ -270,37 +369,6 @@ ngx_http_session_update(ngx_http_session_zone_t *zone,
             rc = NGX_ERROR;
         }
     }
-
-    /* the variables */
-
-    if (up->nvars) {
-        len = ngx_http_session_merge_vars(s, up, vars);
-
-        if (len != (size_t) -1) {
-            sh->pinned_node = s;
-
-            if (ngx_http_session_set_vars(zone, s, vars, len) != NGX_OK) {
-                rc = NGX_ERROR;
-            }
-
-            sh->pinned_node = NULL;
-        }
-    }
-
-    /*
-     * No snapshot here: most requests use none, and copying the account
-     * and variables would cost every tracked request two cache misses.
-     * The variables that need one take it then.
-     */
-
-    ctx->snapshot = 0;
-
-done:
-
-    up->evicted = sh->evicted - up->evicted;
-    up->evicted_total = sh->evicted;
-
-    ngx_http_session_unlock(zone);
 
     return rc;
 }

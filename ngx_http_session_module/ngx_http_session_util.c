@@ -11,6 +11,13 @@
 #include "ngx_http_session_common.h"
 
 
+/*
+ * Leaf helpers every layer uses: session ids in hex, tokens, flags,
+ * addresses, the packed variables of a session, dates.  Calls nothing
+ * of the module, reads no configuration and no zone.
+ */
+
+
 /* the six types of Zimbra's sessions, in Zimbra's order: types 0 to 5 */
 
 ngx_str_t  ngx_http_session_zimbra_types[] = {

@@ -11,6 +11,13 @@
 #include "ngx_http_session_track.h"
 
 
+/*
+ * The $session_* variables: the request's session as tracking found
+ * it.  Calls the request layer (ngx_http_session_track.c) and the
+ * store's type names.
+ */
+
+
 static ngx_http_session_ctx_t *ngx_http_session_live(ngx_http_request_t *r,
     ngx_uint_t snapshot);
 static ngx_int_t ngx_http_session_variable_id(ngx_http_request_t *r,
