@@ -61,7 +61,8 @@ done
 
 compile() {   # source object
     if [ ! -f "$2" ] || [ "$1" -nt "$2" ] \
-       || [ "$root/ngx_http_session_module/ngx_http_session_module.h" -nt "$2" ] \
+       || [ -n "$(find "$root/ngx_http_session_module" -name '*.h' \
+                       -newer "$2")" ] \
        || [ "$fuzz/fuzz_common.h" -nt "$2" ] || [ "$0" -nt "$2" ]
     then
         # shellcheck disable=SC2086

@@ -201,13 +201,21 @@ ngx_fuzz_token(ngx_str_t *value)
     ngx_int_t   rc, want;
     ngx_str_t   token;
 
+    /* the check alone takes the value as it is */
+
     token = *value;
+
+    (void) ngx_http_session_valid_token(&token);
+
+    ngx_fuzz_assert(token.data == value->data && token.len == value->len);
+
+    /* a header's value: the schemes clients put before a token go first */
+
+    ngx_http_session_strip_scheme(&token);
 
     rc = ngx_http_session_valid_token(&token);
 
     skip = 0;
-
-    /* the schemes clients put before a token, as the module documents */
 
     if (value->len > 5
         && (strncasecmp((char *) value->data, "QSDK ", 5) == 0
@@ -219,6 +227,11 @@ ngx_fuzz_token(ngx_str_t *value)
                && strncasecmp((char *) value->data, "Bearer ", 7) == 0)
     {
         skip = 7;
+
+    } else if (value->len > 11
+               && strncasecmp((char *) value->data, "ESP-APIKEY ", 11) == 0)
+    {
+        skip = 11;
     }
 
     ngx_fuzz_assert(token.data == value->data + skip);

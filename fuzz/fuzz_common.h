@@ -12,7 +12,8 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include "ngx_http_session_module.h"
+#include "ngx_http_session_state.h"
+#include "ngx_http_session_endpoint.h"
 
 
 /* a failed check is a crash: libFuzzer keeps the input that caused it */

@@ -11,6 +11,9 @@
 
 #include "fuzz_common.h"
 
+/* the store's private layout: this harness checks it from the inside */
+#include "ngx_http_session_shm.h"
+
 
 /*
  * The session store itself: each input is a program of operations on a
@@ -124,7 +127,7 @@ ngx_fuzz_zone_init(void)
     ngx_fuzz_zone.keep_closed = 5000;
     ngx_fuzz_zone.types = ngx_fuzz_types;
 
-    if (ngx_http_session_init_zone(&ngx_fuzz_shm_zone, NULL) != NGX_OK) {
+    if (ngx_http_session_zone_init(&ngx_fuzz_shm_zone, NULL) != NGX_OK) {
         abort();
     }
 

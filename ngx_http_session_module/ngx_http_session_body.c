@@ -10,7 +10,7 @@
 #include <libxml/parser.h>
 #include <jansson.h>
 
-#include "ngx_http_session_module.h"
+#include "ngx_http_session_endpoint.h"
 
 
 /*
@@ -19,6 +19,7 @@
  * with libxml2 or jansson.  A SOAP or XMLMC message has no business with
  * a DTD, so the XML parser stops at the first one: no entity is ever
  * declared, hence none is expanded or fetched, whatever the body holds.
+ * Calls nothing of the module but the leaf helpers.
  */
 
 

@@ -8,14 +8,16 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include "ngx_http_session_module.h"
+#include "ngx_http_session_endpoint.h"
 
 
 /*
  * Commvault's GET <webservice>/Session?userId=: the sessions of one
  * user, as Api_GetLoggedInSessionsResp XML or, by Accept, JSON.  The
  * listing walks that user's account records only, so its cost follows
- * the user's sessions, not the zone's.
+ * the user's sessions, not the zone's.  Calls the caller check and
+ * streams (ngx_http_session_endpoint.c, _stream.c) and the store's
+ * read().
  */
 
 

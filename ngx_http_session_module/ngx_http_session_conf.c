@@ -8,14 +8,27 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include "ngx_http_session_module.h"
-#include "ngx_http_session_fleet.h"
+#include "ngx_http_session_endpoint.h"
+
+
+/*
+ * The directives: session_zone and what a location says about tracking
+ * and endpoints, checked as nginx reads them (an [emerg] for anything
+ * wrong), and the zones named before they are defined, checked once the
+ * configuration is read.  Calls the leaf helpers, the cookie names of
+ * the request layer (ngx_http_session_cookie.c), and installs the
+ * endpoints' handlers; never the store.
+ */
 
 
 static ngx_int_t ngx_http_session_name_ok(ngx_str_t *name, size_t max,
     ngx_uint_t dots);
 static ngx_array_t *ngx_http_session_values(ngx_conf_t *cf,
     ngx_command_t *cmd);
+static ngx_int_t ngx_http_session_conf_zone_size(ngx_conf_t *cf,
+    ngx_str_t *value, ngx_str_t *name, ssize_t *size);
+static ngx_int_t ngx_http_session_conf_time(ngx_conf_t *cf,
+    ngx_str_t *value, size_t skip, ngx_uint_t zero, ngx_msec_t *time);
 static ngx_shm_zone_t *ngx_http_session_ref(ngx_conf_t *cf,
     ngx_command_t *cmd, ngx_str_t *name);
 
@@ -43,10 +56,8 @@ ngx_http_session_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_session_main_conf_t *smcf = conf;
 
-    u_char                    *p;
     ssize_t                    size;
     ngx_str_t                 *value, name, s;
-    ngx_int_t                  ms;
     ngx_uint_t                 i;
     ngx_shm_zone_t            *shm_zone;
     ngx_http_session_zone_t   *zone, **zp;
@@ -70,45 +81,9 @@ ngx_http_session_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
         if (ngx_strncmp(value[i].data, "zone=", 5) == 0) {
 
-            name.data = value[i].data + 5;
-
-            p = (u_char *) ngx_strlchr(name.data,
-                                       value[i].data + value[i].len, ':');
-
-            if (p == NULL || p == name.data) {
-                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                                   "invalid zone \"%V\": "
-                                   "expected zone=NAME:SIZE", &value[i]);
-                return NGX_CONF_ERROR;
-            }
-
-            name.len = p - name.data;
-
-            s.data = p + 1;
-            s.len = value[i].data + value[i].len - s.data;
-
-            size = ngx_parse_size(&s);
-
-            if (size == NGX_ERROR) {
-                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                                   "invalid zone size \"%V\"", &value[i]);
-                return NGX_CONF_ERROR;
-            }
-
-            if (size < (ssize_t) (8 * ngx_pagesize)) {
-                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                                   "session zone \"%V\" is too small: "
-                                   "it needs at least %uz bytes",
-                                   &name, 8 * ngx_pagesize);
-                return NGX_CONF_ERROR;
-            }
-
-            /* the zone's links are 32-bit offsets in 8-byte units */
-
-            if ((uint64_t) size > NGX_HTTP_SESSION_ZONE_MAX) {
-                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                                   "session zone \"%V\" is too large: "
-                                   "it may hold at most 16384m", &name);
+            if (ngx_http_session_conf_zone_size(cf, &value[i], &name, &size)
+                != NGX_OK)
+            {
                 return NGX_CONF_ERROR;
             }
 
@@ -117,35 +92,25 @@ ngx_http_session_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
         if (ngx_strncmp(value[i].data, "timeout=", 8) == 0) {
 
-            s.data = value[i].data + 8;
-            s.len = value[i].len - 8;
-
-            ms = ngx_parse_time(&s, 0);
-
-            if (ms == NGX_ERROR || ms == 0) {
-                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                                   "invalid timeout \"%V\"", &value[i]);
+            if (ngx_http_session_conf_time(cf, &value[i], 8, 0,
+                                           &zone->timeout)
+                != NGX_OK)
+            {
                 return NGX_CONF_ERROR;
             }
 
-            zone->timeout = (ngx_msec_t) ms;
             continue;
         }
 
         if (ngx_strncmp(value[i].data, "keep_closed=", 12) == 0) {
 
-            s.data = value[i].data + 12;
-            s.len = value[i].len - 12;
-
-            ms = ngx_parse_time(&s, 0);
-
-            if (ms == NGX_ERROR) {
-                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                                   "invalid keep_closed \"%V\"", &value[i]);
+            if (ngx_http_session_conf_time(cf, &value[i], 12, 1,
+                                           &zone->keep_closed)
+                != NGX_OK)
+            {
                 return NGX_CONF_ERROR;
             }
 
-            zone->keep_closed = (ngx_msec_t) ms;
             continue;
         }
 
@@ -210,7 +175,7 @@ ngx_http_session_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     zone->name = shm_zone->shm.name;
     zone->shm_zone = shm_zone;
 
-    shm_zone->init = ngx_http_session_init_zone;
+    /* shm_zone->init: set in the module file's postconfiguration */
     shm_zone->data = zone;
 
     zp = ngx_array_push(&smcf->zones);
@@ -221,6 +186,87 @@ ngx_http_session_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     *zp = zone;
 
     return NGX_CONF_OK;
+}
+
+
+/* zone=NAME:SIZE */
+
+static ngx_int_t
+ngx_http_session_conf_zone_size(ngx_conf_t *cf, ngx_str_t *value,
+    ngx_str_t *name, ssize_t *size)
+{
+    u_char     *p;
+    ngx_str_t   s;
+
+    name->data = value->data + 5;
+
+    p = (u_char *) ngx_strlchr(name->data, value->data + value->len, ':');
+
+    if (p == NULL || p == name->data) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid zone \"%V\": "
+                           "expected zone=NAME:SIZE", value);
+        return NGX_ERROR;
+    }
+
+    name->len = p - name->data;
+
+    s.data = p + 1;
+    s.len = value->data + value->len - s.data;
+
+    *size = ngx_parse_size(&s);
+
+    if (*size == NGX_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid zone size \"%V\"", value);
+        return NGX_ERROR;
+    }
+
+    if (*size < (ssize_t) (8 * ngx_pagesize)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "session zone \"%V\" is too small: "
+                           "it needs at least %uz bytes",
+                           name, 8 * ngx_pagesize);
+        return NGX_ERROR;
+    }
+
+    /* the zone's links are 32-bit offsets in 8-byte units */
+
+    if ((uint64_t) *size > NGX_HTTP_SESSION_ZONE_MAX) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "session zone \"%V\" is too large: "
+                           "it may hold at most 16384m", name);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/* NAME=TIME, "skip" bytes of NAME= before the time; 0 only if "zero" */
+
+static ngx_int_t
+ngx_http_session_conf_time(ngx_conf_t *cf, ngx_str_t *value, size_t skip,
+    ngx_uint_t zero, ngx_msec_t *time)
+{
+    ngx_int_t  ms;
+    ngx_str_t  s;
+
+    s.data = value->data + skip;
+    s.len = value->len - skip;
+
+    ms = ngx_parse_time(&s, 0);
+
+    if (ms == NGX_ERROR || (ms == 0 && !zero)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid %*s \"%V\"", skip - 1, value->data,
+                           value);
+        return NGX_ERROR;
+    }
+
+    *time = (ngx_msec_t) ms;
+
+    return NGX_OK;
 }
 
 

@@ -8,7 +8,7 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include "ngx_http_session_module.h"
+#include "ngx_http_session_track.h"
 
 
 /*
@@ -37,6 +37,13 @@ typedef struct {
 } ngx_http_session_cookie_state_t;
 
 
+/* RFC 6265, 5.1.1: the delimiters of a cookie date's tokens */
+#define ngx_http_session_cookie_delimiter(c)                                 \
+    ((c) == 0x09 || ((c) >= 0x20 && (c) <= 0x2f)                             \
+     || ((c) >= 0x3b && (c) <= 0x40) || ((c) >= 0x5b && (c) <= 0x60)         \
+     || ((c) >= 0x7b && (c) <= 0x7e))
+
+
 static void ngx_http_session_cookie_scan(ngx_list_t *headers,
     ngx_http_session_loc_conf_t *slcf, ngx_http_session_cookie_state_t *cs);
 static void ngx_http_session_cookie_parse(ngx_str_t *header,
@@ -45,6 +52,10 @@ static ngx_str_t ngx_http_session_cookie_trim(u_char *p, u_char *last);
 static ngx_uint_t ngx_http_session_cookie_named(ngx_array_t *names,
     ngx_str_t *name);
 static ngx_uint_t ngx_http_session_cookie_eq(ngx_str_t *a, ngx_str_t *b);
+static ngx_uint_t ngx_http_session_cookie_time(u_char *t, u_char *last,
+    ngx_int_t *v);
+static int64_t ngx_http_session_cookie_days(ngx_int_t year, ngx_int_t month,
+    ngx_int_t day);
 static ngx_int_t ngx_http_session_cookie_date(u_char *p, u_char *last,
     int64_t *when);
 
@@ -405,23 +416,13 @@ ngx_http_session_cookie_date(u_char *p, u_char *last, int64_t *when)
 
         /* delimiters: %x09 / %x20-2F / %x3B-40 / %x5B-60 / %x7B-7E */
 
-        while (p < last
-               && (*p == 0x09 || (*p >= 0x20 && *p <= 0x2f)
-                   || (*p >= 0x3b && *p <= 0x40)
-                   || (*p >= 0x5b && *p <= 0x60)
-                   || (*p >= 0x7b && *p <= 0x7e)))
-        {
+        while (p < last && ngx_http_session_cookie_delimiter(*p)) {
             p++;
         }
 
         start = p;
 
-        while (p < last
-               && !(*p == 0x09 || (*p >= 0x20 && *p <= 0x2f)
-                    || (*p >= 0x3b && *p <= 0x40)
-                    || (*p >= 0x5b && *p <= 0x60)
-                    || (*p >= 0x7b && *p <= 0x7e)))
-        {
+        while (p < last && !ngx_http_session_cookie_delimiter(*p)) {
             p++;
         }
 
@@ -431,38 +432,11 @@ ngx_http_session_cookie_date(u_char *p, u_char *last, int64_t *when)
 
         /* a time: 1*2DIGIT ":" 1*2DIGIT ":" 1*2DIGIT, in one token */
 
-        if (hour == -1) {
-            t = start;
-
-            for (i = 0; i < 3; i++) {
-                v[i] = 0;
-
-                for (digits = 0;
-                     t < p && *t >= '0' && *t <= '9' && digits < 3;
-                     t++, digits++)
-                {
-                    v[i] = v[i] * 10 + (*t - '0');
-                }
-
-                if (digits == 0 || digits > 2) {
-                    break;
-                }
-
-                if (i < 2) {
-                    if (t == p || *t != ':') {
-                        break;
-                    }
-
-                    t++;
-                }
-            }
-
-            if (i == 3) {
-                hour = v[0];
-                min = v[1];
-                sec = v[2];
-                continue;
-            }
+        if (hour == -1 && ngx_http_session_cookie_time(start, p, v)) {
+            hour = v[0];
+            min = v[1];
+            sec = v[2];
+            continue;
         }
 
         /* the day of the month: 1*2DIGIT, then anything but a digit */
@@ -513,7 +487,54 @@ ngx_http_session_cookie_date(u_char *p, u_char *last, int64_t *when)
         return NGX_ERROR;
     }
 
-    /* days from the civil date (proleptic Gregorian), March-based */
+    *when = ngx_http_session_cookie_days(year, month, day) * 86400
+            + hour * 3600 + min * 60 + sec;
+
+    return NGX_OK;
+}
+
+
+/* a time: 1*2DIGIT ":" 1*2DIGIT ":" 1*2DIGIT, in one token */
+
+static ngx_uint_t
+ngx_http_session_cookie_time(u_char *t, u_char *last, ngx_int_t *v)
+{
+    ngx_int_t   digits;
+    ngx_uint_t  i;
+
+    for (i = 0; i < 3; i++) {
+        v[i] = 0;
+
+        for (digits = 0;
+             t < last && *t >= '0' && *t <= '9' && digits < 3;
+             t++, digits++)
+        {
+            v[i] = v[i] * 10 + (*t - '0');
+        }
+
+        if (digits == 0 || digits > 2) {
+            return 0;
+        }
+
+        if (i < 2) {
+            if (t == last || *t != ':') {
+                return 0;
+            }
+
+            t++;
+        }
+    }
+
+    return 1;
+}
+
+
+/* days since 1970 of a civil date (proleptic Gregorian), March-based */
+
+static int64_t
+ngx_http_session_cookie_days(ngx_int_t year, ngx_int_t month, ngx_int_t day)
+{
+    ngx_int_t  n;
 
     month++;
 
@@ -528,10 +549,7 @@ ngx_http_session_cookie_date(u_char *p, u_char *last, int64_t *when)
     n = year / 400;
     year -= n * 400;
 
-    *when = ((int64_t) n * 146097
-             + year * 365 + year / 4 - year / 100
-             + (153 * month + 2) / 5 + day - 1 - 719468)
-            * 86400 + hour * 3600 + min * 60 + sec;
-
-    return NGX_OK;
+    return (int64_t) n * 146097
+           + year * 365 + year / 4 - year / 100
+           + (153 * month + 2) / 5 + day - 1 - 719468;
 }

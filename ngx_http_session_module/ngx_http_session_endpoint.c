@@ -8,13 +8,18 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include "ngx_http_session_module.h"
+#include "ngx_http_session_endpoint.h"
 
 
 /*
  * What the endpoints share beside streams and escaping: who the caller
- * is, and the session variables their answers are made of.
+ * is, and the session variables their answers are made of.  Calls the
+ * request layer (ngx_http_session_track.c: the caller's session) and
+ * streams (ngx_http_session_stream.c: the Cache-Control header).
  */
+
+
+static ngx_uint_t ngx_http_session_is_admin(ngx_http_request_t *r);
 
 
 /*
@@ -97,4 +102,38 @@ ngx_http_session_record_var(ngx_http_session_record_t *rec, char *name,
 
     value->data = (u_char *) dflt;
     value->len = dflt ? ngx_strlen(dflt) : 0;
+}
+
+
+/* whether session_admin makes the caller an admin */
+
+static ngx_uint_t
+ngx_http_session_is_admin(ngx_http_request_t *r)
+{
+    ngx_str_t                     value;
+    ngx_uint_t                    i;
+    ngx_http_session_value_t     *v;
+    ngx_http_session_loc_conf_t  *slcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_session_module);
+
+    if (slcf->admin == NULL) {
+        return 0;
+    }
+
+    /* any of the values: "the admin account, or the admin key" */
+
+    v = slcf->admin->elts;
+
+    for (i = 0; i < slcf->admin->nelts; i++) {
+        if (ngx_http_complex_value(r, &v[i].value, &value) != NGX_OK) {
+            return 0;
+        }
+
+        if (ngx_http_session_flag(&value)) {
+            return 1;
+        }
+    }
+
+    return 0;
 }

@@ -9,7 +9,7 @@
 #include <ngx_event.h>
 #include <ngx_http.h>
 
-#include "ngx_http_session_fleet.h"
+#include "ngx_http_session_engine.h"
 
 
 /*

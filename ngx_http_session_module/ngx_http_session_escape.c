@@ -8,14 +8,15 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include "ngx_http_session_module.h"
+#include "ngx_http_session_common.h"
 
 
 /*
  * Names, accounts and variables come from traffic and may hold any
  * byte.  Both escapers emit valid UTF-8 whatever they get: a byte that
  * does not start a well-formed sequence becomes U+FFFD, as do the
- * characters XML 1.0 cannot carry at all.
+ * characters XML 1.0 cannot carry at all.  A leaf: calls nothing of
+ * the module.
  */
 
 

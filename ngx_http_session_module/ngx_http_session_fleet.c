@@ -10,7 +10,7 @@
 #include <ngx_http.h>
 #include <sodium.h>
 
-#include "ngx_http_session_fleet.h"
+#include "ngx_http_session_engine.h"
 
 
 /*
@@ -527,6 +527,7 @@ void *
 ngx_http_session_fleet_before_end(ngx_http_session_zone_t *zone,
     u_char *digest)
 {
+    ngx_str_t                       type;
     ngx_http_session_fleet_t       *fleet;
     ngx_http_session_record_t      *rec;
     ngx_http_session_fleet_copy_t  *copy;
@@ -546,8 +547,8 @@ ngx_http_session_fleet_before_end(ngx_http_session_zone_t *zone,
 
     rec = &fleet->one.records[0];
 
-    ngx_http_session_record_import(rec, &zone->sh->types[rec->type],
-                                   &copy->im);
+    ngx_http_session_type_name(zone, rec->type, &type);
+    ngx_http_session_record_import(rec, &type, &copy->im);
 
     copy->im.type.len = ngx_min(copy->im.type.len, sizeof(copy->type));
     copy->im.type.data = ngx_cpymem(copy->type, copy->im.type.data,
@@ -664,6 +665,7 @@ ngx_http_session_fleet_send(ngx_http_session_fleet_t *fleet,
     ngx_http_session_fleet_change_t *ch)
 {
     ngx_int_t                        rc;
+    ngx_str_t                        type;
     ngx_http_session_import_t        im, *pim;
     ngx_http_session_record_t       *rec;
     ngx_http_session_fleet_sent_t   *sent;
@@ -680,9 +682,8 @@ ngx_http_session_fleet_send(ngx_http_session_fleet_t *fleet,
         }
 
         rec = &fleet->one.records[0];
-        ngx_http_session_record_import(rec,
-                                       &fleet->zone->sh->types[rec->type],
-                                       &im);
+        ngx_http_session_type_name(fleet->zone, rec->type, &type);
+        ngx_http_session_record_import(rec, &type, &im);
         pim = &im;
     }
 
@@ -1051,13 +1052,15 @@ ngx_http_session_fleet_stats(ngx_http_session_zone_t *zone,
     shpool = fleet->shpool;
 
     st->address = fcf->engine.address;
-    st->state = ngx_http_session_engine_state_name(fleet->engine->state);
 
     ngx_shmtx_lock(&shpool->mutex);
     ngx_memcpy(&st->sh, fleet->sh, sizeof(ngx_http_session_fleet_sh_t));
     ngx_shmtx_unlock(&shpool->mutex);
 
     st->leader = st->sh.leader;
+    st->position_len = ngx_http_session_fleet_id_text(st->position,
+                                                      &st->sh.position)
+                       - st->position;
 
     return NGX_OK;
 }

@@ -9,7 +9,7 @@
 #include <ngx_http.h>
 #include <sodium.h>
 
-#include "ngx_http_session_fleet.h"
+#include "ngx_http_session_engine.h"
 
 
 /*

@@ -9,7 +9,7 @@
 #include <ngx_event.h>
 #include <ngx_http.h>
 
-#include "ngx_http_session_fleet.h"
+#include "ngx_http_session_engine.h"
 
 
 /* lookups in flight per worker, at most; also the room changes leave */
@@ -162,7 +162,7 @@ ngx_http_session_fleet_lookup_done(ngx_http_session_engine_t *engine,
                                                   &error);
 
         if (rc == NGX_OK) {
-            if (ngx_http_session_merge(fleet->zone, &rec.im) == NGX_OK
+            if (ngx_http_session_apply(fleet->zone, &rec.im) == NGX_OK
                 && rec.im.logout == 0)
             {
                 lk->imported = 1;

@@ -10,7 +10,7 @@
 #include <ngx_http.h>
 #include <ngx_sha1.h>
 
-#include "ngx_http_session_fleet.h"
+#include "ngx_http_session_engine.h"
 
 
 /*

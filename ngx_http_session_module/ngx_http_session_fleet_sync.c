@@ -10,7 +10,7 @@
 #include <ngx_http.h>
 #include <sodium.h>
 
-#include "ngx_http_session_fleet.h"
+#include "ngx_http_session_engine.h"
 
 
 /*
@@ -753,7 +753,7 @@ ngx_http_session_fleet_read_done(ngx_http_session_engine_t *engine,
     rc = ngx_http_session_fleet_decode_record(reply, digest, &rec, &error);
 
     if (rc == NGX_OK) {
-        if (ngx_http_session_merge(fleet->zone, &rec.im) != NGX_ERROR) {
+        if (ngx_http_session_apply(fleet->zone, &rec.im) != NGX_ERROR) {
             fleet->scan_count++;
         }
 
@@ -811,6 +811,7 @@ static void
 ngx_http_session_fleet_putback(ngx_http_session_fleet_t *fleet)
 {
     ngx_uint_t                   i;
+    ngx_str_t                    type;
     ngx_http_session_import_t    im;
     ngx_http_session_record_t   *rec;
 
@@ -844,8 +845,8 @@ ngx_http_session_fleet_putback(ngx_http_session_fleet_t *fleet)
         for (i = 0; i < fleet->batch.nrecords; i++) {
             rec = &fleet->batch.records[i];
 
-            ngx_http_session_record_import(rec,
-                                   &fleet->zone->sh->types[rec->type], &im);
+            ngx_http_session_type_name(fleet->zone, rec->type, &type);
+            ngx_http_session_record_import(rec, &type, &im);
 
             if (ngx_http_session_fleet_put(fleet, &im,
                                            NGX_HTTP_SESSION_FLEET_FILL,
@@ -1085,7 +1086,7 @@ ngx_http_session_fleet_apply(ngx_http_session_fleet_t *fleet,
                                                   entry->digest, &rec,
                                                   &error);
         if (rc == NGX_OK) {
-            (void) ngx_http_session_merge(fleet->zone, &rec.im);
+            (void) ngx_http_session_apply(fleet->zone, &rec.im);
             (void) ngx_atomic_fetch_add(&fleet->sh->applied, 1);
             return;
         }
@@ -1095,7 +1096,7 @@ ngx_http_session_fleet_apply(ngx_http_session_fleet_t *fleet,
                                    sizeof(touches) / sizeof(touches[0]), &n)
             == NGX_OK)
         {
-            ngx_http_session_merge_touches(fleet->zone, touches, n);
+            ngx_http_session_apply_touches(fleet->zone, touches, n);
             (void) ngx_atomic_fetch_add(&fleet->sh->applied, 1);
             return;
         }

@@ -7,34 +7,25 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 #include <ngx_http.h>
-#include <libxml/parser.h>
-#include <libxml/tree.h>
-#include <jansson.h>
 
-#include "ngx_http_session_module.h"
+#include "ngx_http_session_endpoint.h"
 
 
 /*
  * Hornbill XMLMC session::getSessionInfo: one session's details, the
  * caller's own or, for an admin, any other.  Requests are XML or JSON
- * methodCalls (or none, with ?method=); answers are XML or, by Accept,
- * compact JSON.  Every failure is HTTP 200 with status "fail", because
- * the public clients take any other status for a transport error.
+ * methodCalls (or none, with ?method=), read by
+ * ngx_http_session_hornbill_parse.c; answers are XML or, by Accept,
+ * compact JSON, made here from one record the batch reader copied.
+ * Every failure is HTTP 200 with status "fail", because the public
+ * clients take any other status for a transport error.  Calls the
+ * request parser, the caller check and streams (ngx_http_session_
+ * endpoint.c, _stream.c, _body.c) and the store's read_one().
  */
 
 
 #define NGX_HTTP_SESSION_HB_XML_DECL                                         \
     "<?xml version=\"1.0\" encoding=\"utf-8\" ?>\n"
-
-/* the state codes of failures, see docs/hornbill.md */
-#define NGX_HTTP_SESSION_HB_NO_SESSION     5
-#define NGX_HTTP_SESSION_HB_BAD_METHOD     101
-#define NGX_HTTP_SESSION_HB_TOO_LARGE      102
-#define NGX_HTTP_SESSION_HB_MALFORMED      200
-#define NGX_HTTP_SESSION_HB_BAD_SERVICE    201
-#define NGX_HTTP_SESSION_HB_BAD_OPERATION  202
-#define NGX_HTTP_SESSION_HB_BAD_PARAM      203
-#define NGX_HTTP_SESSION_HB_NOT_FOUND      204
 
 /* how a response field is written */
 #define NGX_HTTP_SESSION_HB_STRING         0   /* text; a JSON string */
@@ -45,7 +36,6 @@
 #define NGX_HTTP_SESSION_HB_VARS           5   /* session variables */
 
 #define NGX_HTTP_SESSION_HB_FIELDS         48
-#define NGX_HTTP_SESSION_HB_ERROR_MAX      256
 #define NGX_HTTP_SESSION_HB_LONG_MAX       0x7fffffffffffffffULL
 
 /* defaults of the required fields a proxy cannot know */
@@ -74,19 +64,103 @@ typedef struct {
 } ngx_http_session_hornbill_field_t;
 
 
+/* what the fields of one answer are made of */
+
+typedef struct {
+    ngx_pool_t                  *pool;
+    ngx_http_session_hornbill_t *hb;
+    ngx_http_session_record_t   *rec;
+    u_char                      *p;            /* room for dates and the
+                                                  like */
+    ngx_str_t                    user;
+    ngx_str_t                    roles;
+} ngx_http_session_hornbill_make_t;
+
+
+typedef struct ngx_http_session_hornbill_desc_s
+    ngx_http_session_hornbill_desc_t;
+
+typedef ngx_int_t (*ngx_http_session_hornbill_value_pt)(
+    ngx_http_session_hornbill_make_t *mk,
+    ngx_http_session_hornbill_desc_t *d, ngx_str_t *v);
+
+/*
+ * A response field: its name, how it is written, and where its value
+ * comes from ("value", which may read the session variable "var" and
+ * fall back to "dflt"; a NULL value leaves an optional field out).
+ */
+
+struct ngx_http_session_hornbill_desc_s {
+    char                                *name;
+    char                                *child;
+    ngx_uint_t                           kind;
+    char                                *var;
+    char                                *dflt;
+    ngx_http_session_hornbill_value_pt   value;
+};
+
+
 static void ngx_http_session_hornbill_body_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_session_hornbill_answer(ngx_http_request_t *r,
     ngx_uint_t post);
+static ngx_int_t ngx_http_session_hornbill_request(ngx_http_request_t *r,
+    ngx_str_t *body, ngx_http_session_hornbill_request_t *req);
+static ngx_int_t ngx_http_session_hornbill_whose(ngx_http_request_t *r,
+    ngx_http_session_hornbill_request_t *req, u_char **digest,
+    ngx_uint_t *code);
 static ngx_int_t ngx_http_session_hornbill_produce(ngx_http_request_t *r,
     ngx_http_session_stream_t *st);
 static ngx_uint_t ngx_http_session_hornbill_fields(ngx_pool_t *pool,
     ngx_http_session_hornbill_t *hb,
     ngx_http_session_hornbill_field_t *fields);
-static ngx_http_session_hornbill_field_t *ngx_http_session_hornbill_add(
-    ngx_http_session_hornbill_field_t *f, char *name, ngx_uint_t kind,
-    ngx_str_t *value);
-static void ngx_http_session_hornbill_bool(ngx_http_session_record_t *rec,
-    char *name, ngx_str_t *value);
+static ngx_int_t ngx_http_session_hornbill_var(
+    ngx_http_session_hornbill_make_t *mk,
+    ngx_http_session_hornbill_desc_t *d, ngx_str_t *v);
+static ngx_int_t ngx_http_session_hornbill_bool(
+    ngx_http_session_hornbill_make_t *mk,
+    ngx_http_session_hornbill_desc_t *d, ngx_str_t *v);
+static ngx_int_t ngx_http_session_hornbill_now(
+    ngx_http_session_hornbill_make_t *mk,
+    ngx_http_session_hornbill_desc_t *d, ngx_str_t *v);
+static ngx_int_t ngx_http_session_hornbill_created(
+    ngx_http_session_hornbill_make_t *mk,
+    ngx_http_session_hornbill_desc_t *d, ngx_str_t *v);
+static ngx_int_t ngx_http_session_hornbill_sid(
+    ngx_http_session_hornbill_make_t *mk,
+    ngx_http_session_hornbill_desc_t *d, ngx_str_t *v);
+static ngx_int_t ngx_http_session_hornbill_instance(
+    ngx_http_session_hornbill_make_t *mk,
+    ngx_http_session_hornbill_desc_t *d, ngx_str_t *v);
+static ngx_int_t ngx_http_session_hornbill_address(
+    ngx_http_session_hornbill_make_t *mk,
+    ngx_http_session_hornbill_desc_t *d, ngx_str_t *v);
+static ngx_int_t ngx_http_session_hornbill_vars(
+    ngx_http_session_hornbill_make_t *mk,
+    ngx_http_session_hornbill_desc_t *d, ngx_str_t *v);
+static ngx_int_t ngx_http_session_hornbill_user(
+    ngx_http_session_hornbill_make_t *mk,
+    ngx_http_session_hornbill_desc_t *d, ngx_str_t *v);
+static ngx_int_t ngx_http_session_hornbill_user_name(
+    ngx_http_session_hornbill_make_t *mk,
+    ngx_http_session_hornbill_desc_t *d, ngx_str_t *v);
+static ngx_int_t ngx_http_session_hornbill_urn(
+    ngx_http_session_hornbill_make_t *mk,
+    ngx_http_session_hornbill_desc_t *d, ngx_str_t *v);
+static ngx_int_t ngx_http_session_hornbill_long(
+    ngx_http_session_hornbill_make_t *mk,
+    ngx_http_session_hornbill_desc_t *d, ngx_str_t *v);
+static ngx_int_t ngx_http_session_hornbill_offset(
+    ngx_http_session_hornbill_make_t *mk,
+    ngx_http_session_hornbill_desc_t *d, ngx_str_t *v);
+static ngx_int_t ngx_http_session_hornbill_none(
+    ngx_http_session_hornbill_make_t *mk,
+    ngx_http_session_hornbill_desc_t *d, ngx_str_t *v);
+static ngx_int_t ngx_http_session_hornbill_roles(
+    ngx_http_session_hornbill_make_t *mk,
+    ngx_http_session_hornbill_desc_t *d, ngx_str_t *v);
+static ngx_int_t ngx_http_session_hornbill_crc(
+    ngx_http_session_hornbill_make_t *mk,
+    ngx_http_session_hornbill_desc_t *d, ngx_str_t *v);
 static ngx_int_t ngx_http_session_hornbill_integer(ngx_str_t *value,
     ngx_uint_t sign, uint64_t max);
 static void ngx_http_session_hornbill_xml_field(
@@ -102,25 +176,6 @@ static u_char *ngx_http_session_hornbill_next(u_char *p, u_char *last,
 static ngx_int_t ngx_http_session_hornbill_fail(ngx_http_request_t *r,
     ngx_uint_t json, ngx_uint_t code, ngx_str_t *error);
 
-static ngx_int_t ngx_http_session_hornbill_unwrap(ngx_pool_t *pool,
-    ngx_str_t *text, ngx_http_session_hornbill_request_t *req);
-static ngx_int_t ngx_http_session_hornbill_xml(ngx_pool_t *pool,
-    ngx_str_t *text, ngx_http_session_hornbill_request_t *req);
-static ngx_int_t ngx_http_session_hornbill_xml_child(ngx_pool_t *pool,
-    xmlNodePtr parent, const char *name, const char *unexpected,
-    ngx_http_session_hornbill_request_t *req, xmlNodePtr *child);
-static ngx_int_t ngx_http_session_hornbill_xml_text(ngx_pool_t *pool,
-    xmlNodePtr node, ngx_str_t *text);
-static ngx_int_t ngx_http_session_hornbill_json(ngx_pool_t *pool,
-    ngx_str_t *text, ngx_http_session_hornbill_request_t *req);
-static ngx_int_t ngx_http_session_hornbill_json_string(ngx_pool_t *pool,
-    json_t *value, ngx_str_t *s);
-static ngx_int_t ngx_http_session_hornbill_set_sid(ngx_pool_t *pool,
-    ngx_str_t *sid, ngx_http_session_hornbill_request_t *req);
-static void ngx_http_session_hornbill_trim(ngx_str_t *s);
-static ngx_int_t ngx_http_session_hornbill_refuse(ngx_pool_t *pool,
-    ngx_http_session_hornbill_request_t *req, ngx_uint_t code,
-    const char *fmt, ...);
 
 
 static ngx_str_t  ngx_http_session_hornbill_xml_type =
@@ -136,6 +191,159 @@ static ngx_str_t  ngx_http_session_hornbill_no_session =
 static ngx_str_t  ngx_http_session_hornbill_not_found =
     ngx_string("The specified session was not found, or you do not have "
                "the rights to view it");
+
+
+/*
+ * getSessionInfo's response parameters, in the order of the method's
+ * schema: what a proxy cannot know comes from the session variable of
+ * the field's name when it has one, else from a documented default, or
+ * is left out when the schema makes it optional (docs/hornbill.md).
+ */
+
+static ngx_http_session_hornbill_desc_t  ngx_http_session_hornbill_descs[] = {
+
+    { "now", NULL, NGX_HTTP_SESSION_HB_STRING,
+      NULL, NULL,
+      ngx_http_session_hornbill_now },
+
+    { "sessionId", NULL, NGX_HTTP_SESSION_HB_STRING,
+      NULL, NULL,
+      ngx_http_session_hornbill_sid },
+
+    { "authenticationType", NULL, NGX_HTTP_SESSION_HB_STRING,
+      "authenticationType", NULL,
+      ngx_http_session_hornbill_var },
+
+    { "instanceId", NULL, NGX_HTTP_SESSION_HB_STRING,
+      NULL, NULL,
+      ngx_http_session_hornbill_instance },
+
+    { "createdOn", NULL, NGX_HTTP_SESSION_HB_STRING,
+      NULL, NULL,
+      ngx_http_session_hornbill_created },
+
+    { "isGuestSession", NULL, NGX_HTTP_SESSION_HB_LITERAL,
+      "isGuestSession", NULL,
+      ngx_http_session_hornbill_bool },
+
+    { "remoteIpAddress", NULL, NGX_HTTP_SESSION_HB_STRING,
+      "remoteIpAddress", "",
+      ngx_http_session_hornbill_address },
+
+    { "sessionVariable", NULL, NGX_HTTP_SESSION_HB_VARS,
+      NULL, NULL,
+      ngx_http_session_hornbill_vars },
+
+    { "userId", NULL, NGX_HTTP_SESSION_HB_STRING,
+      NULL, NULL,
+      ngx_http_session_hornbill_user },
+
+    { "firstName", NULL, NGX_HTTP_SESSION_HB_STRING,
+      "firstName", NULL,
+      ngx_http_session_hornbill_var },
+
+    { "lastName", NULL, NGX_HTTP_SESSION_HB_STRING,
+      "lastName", NULL,
+      ngx_http_session_hornbill_var },
+
+    { "userName", NULL, NGX_HTTP_SESSION_HB_STRING,
+      "userName", NULL,
+      ngx_http_session_hornbill_user_name },
+
+    { "jobTitle", NULL, NGX_HTTP_SESSION_HB_STRING,
+      "jobTitle", NULL,
+      ngx_http_session_hornbill_var },
+
+    { "accountRefUrn", NULL, NGX_HTTP_SESSION_HB_STRING,
+      "accountRefUrn", NULL,
+      ngx_http_session_hornbill_urn },
+
+    { "activityStreamURN", NULL, NGX_HTTP_SESSION_HB_STRING,
+      "activityStreamURN", NULL,
+      ngx_http_session_hornbill_var },
+
+    { "accountClass", NULL, NGX_HTTP_SESSION_HB_STRING,
+      "accountClass", NGX_HTTP_SESSION_HB_ACCOUNT_CLASS,
+      ngx_http_session_hornbill_var },
+
+    { "userType", NULL, NGX_HTTP_SESSION_HB_STRING,
+      "userType", NGX_HTTP_SESSION_HB_USER_TYPE,
+      ngx_http_session_hornbill_var },
+
+    { "guestRole", NULL, NGX_HTTP_SESSION_HB_STRING,
+      "guestRole", NULL,
+      ngx_http_session_hornbill_var },
+
+    { "guestPortalId", NULL, NGX_HTTP_SESSION_HB_STRING,
+      "guestPortalId", NULL,
+      ngx_http_session_hornbill_var },
+
+    { "guestPortalLoginId", NULL, NGX_HTTP_SESSION_HB_STRING,
+      "guestPortalLoginId", NULL,
+      ngx_http_session_hornbill_var },
+
+    { "guestContactRecordId", NULL, NGX_HTTP_SESSION_HB_LITERAL,
+      "guestContactRecordId", NULL,
+      ngx_http_session_hornbill_long },
+
+    { "currentLanguage", "language", NGX_HTTP_SESSION_HB_CHILD,
+      "currentLanguage", NGX_HTTP_SESSION_HB_LANGUAGE,
+      ngx_http_session_hornbill_var },
+
+    { "regionalSettings", "timeZone", NGX_HTTP_SESSION_HB_CHILD,
+      "timeZone", NGX_HTTP_SESSION_HB_TIME_ZONE,
+      ngx_http_session_hornbill_var },
+
+    { "currentTimeZoneOffset", NULL, NGX_HTTP_SESSION_HB_LITERAL,
+      "currentTimeZoneOffset", NULL,
+      ngx_http_session_hornbill_offset },
+
+    { "diagnosticLogSeverityLevel", NULL, NGX_HTTP_SESSION_HB_STRING,
+      "diagnosticLogSeverityLevel", NGX_HTTP_SESSION_HB_SEVERITY,
+      ngx_http_session_hornbill_var },
+
+    { "diagnosticLogMessageGroups", NULL, NGX_HTTP_SESSION_HB_STRING,
+      "diagnosticLogMessageGroups", "",
+      ngx_http_session_hornbill_var },
+
+    { "resultXmlSchemaValidationEnabled", NULL, NGX_HTTP_SESSION_HB_LITERAL,
+      "resultXmlSchemaValidationEnabled", NULL,
+      ngx_http_session_hornbill_bool },
+
+    { "databaseSecurityHintingEnabled", NULL, NGX_HTTP_SESSION_HB_LITERAL,
+      "databaseSecurityHintingEnabled", NULL,
+      ngx_http_session_hornbill_bool },
+
+    { "flowCodeTracingEnabled", NULL, NGX_HTTP_SESSION_HB_LITERAL,
+      "flowCodeTracingEnabled", NULL,
+      ngx_http_session_hornbill_bool },
+
+    { "systemRights", NULL, NGX_HTTP_SESSION_HB_EMPTY,
+      NULL, NULL,
+      ngx_http_session_hornbill_none },
+
+    { "assignedRole", NULL, NGX_HTTP_SESSION_HB_LIST,
+      NULL, NULL,
+      ngx_http_session_hornbill_roles },
+
+    { "homeOrganization", NULL, NGX_HTTP_SESSION_HB_STRING,
+      "homeOrganization", NULL,
+      ngx_http_session_hornbill_var },
+
+    { "appStateCRC", NULL, NGX_HTTP_SESSION_HB_LITERAL,
+      "appStateCRC", NULL,
+      ngx_http_session_hornbill_crc },
+
+    { "profileImageRef", NULL, NGX_HTTP_SESSION_HB_STRING,
+      "profileImageRef", NULL,
+      ngx_http_session_hornbill_var },
+
+    { "onlineStatus", NULL, NGX_HTTP_SESSION_HB_STRING,
+      "onlineStatus", NGX_HTTP_SESSION_HB_ONLINE,
+      ngx_http_session_hornbill_var },
+
+    { NULL, NULL, 0, NULL, NULL, NULL }
+};
 
 
 ngx_int_t
@@ -200,9 +408,8 @@ ngx_http_session_hornbill_answer(ngx_http_request_t *r, ngx_uint_t post)
 {
     u_char                               *digest;
     ngx_int_t                             rc;
-    ngx_str_t                             body, method, sid, error, *mp, *sp;
-    ngx_uint_t                            json, admin;
-    ngx_http_session_ctx_t               *caller;
+    ngx_str_t                             body, error;
+    ngx_uint_t                            json, code;
     ngx_http_session_zone_t              *zone;
     ngx_http_session_batch_t              batch;
     ngx_http_session_stream_t            *st;
@@ -233,23 +440,7 @@ ngx_http_session_hornbill_answer(ngx_http_request_t *r, ngx_uint_t post)
         }
     }
 
-    rc = ngx_http_session_arg(r, "method", &method);
-
-    if (rc == NGX_ERROR) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    mp = (rc == NGX_OK) ? &method : NULL;
-
-    rc = ngx_http_session_arg(r, "sessionId", &sid);
-
-    if (rc == NGX_ERROR) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    sp = (rc == NGX_OK) ? &sid : NULL;
-
-    rc = ngx_http_session_hornbill_parse(r->pool, mp, sp, &body, &req);
+    rc = ngx_http_session_hornbill_request(r, &body, &req);
 
     if (rc == NGX_ERROR) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -264,42 +455,17 @@ ngx_http_session_hornbill_answer(ngx_http_request_t *r, ngx_uint_t post)
         return ngx_http_session_hornbill_fail(r, json, req.code, &req.error);
     }
 
-    if (ngx_http_session_endpoint_caller(r, NULL, &caller, &admin)
-        != NGX_OK)
-    {
+    rc = ngx_http_session_hornbill_whose(r, &req, &digest, &code);
+
+    if (rc == NGX_ERROR) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (caller == NULL && !admin) {
-        return ngx_http_session_hornbill_fail(r, json,
-                                        NGX_HTTP_SESSION_HB_NO_SESSION,
-                                        &ngx_http_session_hornbill_no_session);
-    }
-
-    if (!req.has_session_id) {
-        if (caller == NULL) {
-            return ngx_http_session_hornbill_fail(r, json,
-                                        NGX_HTTP_SESSION_HB_NO_SESSION,
-                                        &ngx_http_session_hornbill_no_session);
-        }
-
-        digest = caller->digest;
-
-    } else if (caller
-               && ngx_memcmp(req.digest, caller->digest,
-                             NGX_HTTP_SESSION_DIGEST_LEN)
-                  == 0)
-    {
-        digest = caller->digest;
-
-    } else if (admin) {
-        digest = req.digest;
-
-    } else {
-        /* deny by default: not even whether the session exists */
-        return ngx_http_session_hornbill_fail(r, json,
-                                        NGX_HTTP_SESSION_HB_NOT_FOUND,
-                                        &ngx_http_session_hornbill_not_found);
+    if (rc != NGX_OK) {
+        return ngx_http_session_hornbill_fail(r, json, code,
+                                    (code == NGX_HTTP_SESSION_HB_NOT_FOUND)
+                                    ? &ngx_http_session_hornbill_not_found
+                                    : &ngx_http_session_hornbill_no_session);
     }
 
     if (ngx_http_session_batch_init(r->pool, &batch, 1) != NGX_OK) {
@@ -344,6 +510,88 @@ ngx_http_session_hornbill_answer(ngx_http_request_t *r, ngx_uint_t post)
     return ngx_http_session_stream_start(r, st, NGX_HTTP_OK,
                                    json ? &ngx_http_session_hornbill_json_type
                                         : &ngx_http_session_hornbill_xml_type);
+}
+
+
+/* the request from the query arguments and the body, as parse() says */
+
+static ngx_int_t
+ngx_http_session_hornbill_request(ngx_http_request_t *r, ngx_str_t *body,
+    ngx_http_session_hornbill_request_t *req)
+{
+    ngx_int_t   rc;
+    ngx_str_t   method, sid, *mp, *sp;
+
+    rc = ngx_http_session_arg(r, "method", &method);
+
+    if (rc == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    mp = (rc == NGX_OK) ? &method : NULL;
+
+    rc = ngx_http_session_arg(r, "sessionId", &sid);
+
+    if (rc == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    sp = (rc == NGX_OK) ? &sid : NULL;
+
+    return ngx_http_session_hornbill_parse(r->pool, mp, sp, body, req);
+}
+
+
+/*
+ * Whose session the caller may see: its own, or as an admin any other.
+ * NGX_OK: "digest" names it; NGX_DECLINED: refused with the failure
+ * "code"; NGX_ERROR: out of memory.
+ */
+
+static ngx_int_t
+ngx_http_session_hornbill_whose(ngx_http_request_t *r,
+    ngx_http_session_hornbill_request_t *req, u_char **digest,
+    ngx_uint_t *code)
+{
+    ngx_uint_t               admin;
+    ngx_http_session_ctx_t  *caller;
+
+    if (ngx_http_session_endpoint_caller(r, NULL, &caller, &admin)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    *code = NGX_HTTP_SESSION_HB_NO_SESSION;
+
+    if (caller == NULL && !admin) {
+        return NGX_DECLINED;
+    }
+
+    if (!req->has_session_id) {
+        if (caller == NULL) {
+            return NGX_DECLINED;
+        }
+
+        *digest = caller->digest;
+
+    } else if (caller
+               && ngx_memcmp(req->digest, caller->digest,
+                             NGX_HTTP_SESSION_DIGEST_LEN)
+                  == 0)
+    {
+        *digest = caller->digest;
+
+    } else if (admin) {
+        *digest = req->digest;
+
+    } else {
+        /* deny by default: not even whether the session exists */
+        *code = NGX_HTTP_SESSION_HB_NOT_FOUND;
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
 }
 
 
@@ -407,309 +655,328 @@ static ngx_uint_t
 ngx_http_session_hornbill_fields(ngx_pool_t *pool,
     ngx_http_session_hornbill_t *hb, ngx_http_session_hornbill_field_t *fields)
 {
-    u_char                             *p;
-    size_t                              len;
-    uint32_t                            crc;
-    ngx_str_t                           v, user, roles;
-    ngx_http_session_record_t          *rec;
+    ngx_str_t                           v;
+    ngx_http_session_hornbill_make_t    mk;
+    ngx_http_session_hornbill_desc_t   *d;
     ngx_http_session_hornbill_field_t  *f;
 
-    rec = hb->rec;
-    f = fields;
+    mk.pool = pool;
+    mk.hb = hb;
+    mk.rec = hb->rec;
 
     /* two dates (with room for any year), sid, address, CRC */
-    len = 2 * (sizeof("-yyyy-MM-dd HH:mm:ssZ") + NGX_INT64_LEN)
-          + NGX_HTTP_SESSION_SID_LEN + NGX_SOCKADDR_STRLEN + NGX_INT64_LEN;
-
-    p = ngx_pnalloc(pool, len);
-    if (p == NULL) {
+    mk.p = ngx_pnalloc(pool, 2 * (sizeof("-yyyy-MM-dd HH:mm:ssZ")
+                                  + NGX_INT64_LEN)
+                             + NGX_HTTP_SESSION_SID_LEN
+                             + NGX_SOCKADDR_STRLEN + NGX_INT64_LEN);
+    if (mk.p == NULL) {
         return 0;
     }
 
-    v.data = p;
-    p = ngx_http_session_time_iso(p, rec->last);
-    v.len = p - v.data;
-    f = ngx_http_session_hornbill_add(f, "now", NGX_HTTP_SESSION_HB_STRING,
-                                      &v);
+    /* the user and the roles: several fields are made of them */
 
-    v.data = p;
-    p = ngx_http_session_sid(p, rec->digest);
-    v.len = p - v.data;
-    f = ngx_http_session_hornbill_add(f, "sessionId",
-                                      NGX_HTTP_SESSION_HB_STRING, &v);
+    mk.user = mk.rec->id;
 
-    ngx_http_session_record_var(rec, "authenticationType", &v, NULL);
-    f = ngx_http_session_hornbill_add(f, "authenticationType",
-                                      NGX_HTTP_SESSION_HB_STRING, &v);
-
-    f = ngx_http_session_hornbill_add(f, "instanceId",
-                                      NGX_HTTP_SESSION_HB_STRING,
-                                      &hb->instance);
-
-    v.data = p;
-    p = ngx_http_session_time_iso(p, rec->created);
-    v.len = p - v.data;
-    f = ngx_http_session_hornbill_add(f, "createdOn",
-                                      NGX_HTTP_SESSION_HB_STRING, &v);
-
-    ngx_http_session_hornbill_bool(rec, "isGuestSession", &v);
-    f = ngx_http_session_hornbill_add(f, "isGuestSession",
-                                      NGX_HTTP_SESSION_HB_LITERAL, &v);
-
-    v.data = p;
-    p = ngx_http_session_addr_text(p, rec->addr, rec->addr_len);
-    v.len = p - v.data;
-
-    if (v.len == 0) {
-        ngx_http_session_record_var(rec, "remoteIpAddress", &v, "");
+    if (mk.user.len == 0) {
+        ngx_http_session_record_var(mk.rec, "userId", &mk.user, "");
     }
 
-    f = ngx_http_session_hornbill_add(f, "remoteIpAddress",
-                                      NGX_HTTP_SESSION_HB_STRING, &v);
+    ngx_http_session_record_var(mk.rec, "assignedRole", &mk.roles, NULL);
 
-    if (rec->vars.len) {
-        f = ngx_http_session_hornbill_add(f, "sessionVariable",
-                                          NGX_HTTP_SESSION_HB_VARS,
-                                          &rec->vars);
+    if (mk.roles.data == NULL
+        || ngx_http_session_hornbill_next(mk.roles.data,
+                                          mk.roles.data + mk.roles.len, &v)
+           == NULL)
+    {
+        ngx_http_session_record_var(mk.rec, "role", &mk.roles, NULL);
     }
 
-    user = rec->id;
-
-    if (user.len == 0) {
-        ngx_http_session_record_var(rec, "userId", &user, "");
+    if (mk.roles.data == NULL
+        || ngx_http_session_hornbill_next(mk.roles.data,
+                                          mk.roles.data + mk.roles.len, &v)
+           == NULL)
+    {
+        ngx_str_set(&mk.roles, NGX_HTTP_SESSION_HB_ROLE);
     }
 
-    f = ngx_http_session_hornbill_add(f, "userId", NGX_HTTP_SESSION_HB_STRING,
-                                      &user);
+    f = fields;
 
-    ngx_http_session_record_var(rec, "firstName", &v, NULL);
-    f = ngx_http_session_hornbill_add(f, "firstName",
-                                      NGX_HTTP_SESSION_HB_STRING, &v);
+    for (d = ngx_http_session_hornbill_descs; d->name; d++) {
 
-    ngx_http_session_record_var(rec, "lastName", &v, NULL);
-    f = ngx_http_session_hornbill_add(f, "lastName",
-                                      NGX_HTTP_SESSION_HB_STRING, &v);
-
-    v = rec->name;
-
-    if (v.len == 0) {
-        ngx_http_session_record_var(rec, "userName", &v, NULL);
-
-        if (v.data == NULL) {
-            v = user;
-        }
-    }
-
-    f = ngx_http_session_hornbill_add(f, "userName",
-                                      NGX_HTTP_SESSION_HB_STRING, &v);
-
-    ngx_http_session_record_var(rec, "jobTitle", &v, NULL);
-    f = ngx_http_session_hornbill_add(f, "jobTitle",
-                                      NGX_HTTP_SESSION_HB_STRING, &v);
-
-    ngx_http_session_record_var(rec, "accountRefUrn", &v, NULL);
-
-    if (v.data == NULL) {
-        v.len = sizeof(NGX_HTTP_SESSION_HB_URN) - 1 + user.len;
-        v.data = ngx_pnalloc(pool, v.len);
-        if (v.data == NULL) {
+        if (d->value(&mk, d, &v) != NGX_OK) {
             return 0;
         }
 
-        ngx_memcpy(ngx_cpymem(v.data, NGX_HTTP_SESSION_HB_URN,
-                              sizeof(NGX_HTTP_SESSION_HB_URN) - 1),
-                   user.data, user.len);
+        /* an optional field without a value (data NULL) is left out */
+
+        if (v.data == NULL) {
+            continue;
+        }
+
+        f->name = d->name;
+        f->child = d->child;
+        f->kind = d->kind;
+        f->value = v;
+        f++;
     }
-
-    f = ngx_http_session_hornbill_add(f, "accountRefUrn",
-                                      NGX_HTTP_SESSION_HB_STRING, &v);
-
-    ngx_http_session_record_var(rec, "activityStreamURN", &v, NULL);
-    f = ngx_http_session_hornbill_add(f, "activityStreamURN",
-                                      NGX_HTTP_SESSION_HB_STRING, &v);
-
-    ngx_http_session_record_var(rec, "accountClass", &v,
-                                NGX_HTTP_SESSION_HB_ACCOUNT_CLASS);
-    f = ngx_http_session_hornbill_add(f, "accountClass",
-                                      NGX_HTTP_SESSION_HB_STRING, &v);
-
-    ngx_http_session_record_var(rec, "userType", &v,
-                                NGX_HTTP_SESSION_HB_USER_TYPE);
-    f = ngx_http_session_hornbill_add(f, "userType",
-                                      NGX_HTTP_SESSION_HB_STRING, &v);
-
-    ngx_http_session_record_var(rec, "guestRole", &v, NULL);
-    f = ngx_http_session_hornbill_add(f, "guestRole",
-                                      NGX_HTTP_SESSION_HB_STRING, &v);
-
-    ngx_http_session_record_var(rec, "guestPortalId", &v, NULL);
-    f = ngx_http_session_hornbill_add(f, "guestPortalId",
-                                      NGX_HTTP_SESSION_HB_STRING, &v);
-
-    ngx_http_session_record_var(rec, "guestPortalLoginId", &v, NULL);
-    f = ngx_http_session_hornbill_add(f, "guestPortalLoginId",
-                                      NGX_HTTP_SESSION_HB_STRING, &v);
-
-    /* xs:long: left out unless it is one */
-    ngx_http_session_record_var(rec, "guestContactRecordId", &v, NULL);
-
-    if (v.data
-        && ngx_http_session_hornbill_integer(&v, 1,
-                                             NGX_HTTP_SESSION_HB_LONG_MAX)
-           != NGX_OK)
-    {
-        v.data = NULL;
-    }
-
-    f = ngx_http_session_hornbill_add(f, "guestContactRecordId",
-                                      NGX_HTTP_SESSION_HB_LITERAL, &v);
-
-    ngx_http_session_record_var(rec, "currentLanguage", &v,
-                                NGX_HTTP_SESSION_HB_LANGUAGE);
-    f = ngx_http_session_hornbill_add(f, "currentLanguage",
-                                      NGX_HTTP_SESSION_HB_CHILD, &v);
-    f[-1].child = "language";
-
-    ngx_http_session_record_var(rec, "timeZone", &v,
-                                NGX_HTTP_SESSION_HB_TIME_ZONE);
-    f = ngx_http_session_hornbill_add(f, "regionalSettings",
-                                      NGX_HTTP_SESSION_HB_CHILD, &v);
-    f[-1].child = "timeZone";
-
-    ngx_http_session_record_var(rec, "currentTimeZoneOffset", &v, NULL);
-
-    if (v.data == NULL
-        || ngx_http_session_hornbill_integer(&v, 1, 86400) != NGX_OK)
-    {
-        ngx_str_set(&v, "0");
-    }
-
-    f = ngx_http_session_hornbill_add(f, "currentTimeZoneOffset",
-                                      NGX_HTTP_SESSION_HB_LITERAL, &v);
-
-    ngx_http_session_record_var(rec, "diagnosticLogSeverityLevel", &v,
-                                NGX_HTTP_SESSION_HB_SEVERITY);
-    f = ngx_http_session_hornbill_add(f, "diagnosticLogSeverityLevel",
-                                      NGX_HTTP_SESSION_HB_STRING, &v);
-
-    ngx_http_session_record_var(rec, "diagnosticLogMessageGroups", &v, "");
-    f = ngx_http_session_hornbill_add(f, "diagnosticLogMessageGroups",
-                                      NGX_HTTP_SESSION_HB_STRING, &v);
-
-    ngx_http_session_hornbill_bool(rec, "resultXmlSchemaValidationEnabled",
-                                   &v);
-    f = ngx_http_session_hornbill_add(f, "resultXmlSchemaValidationEnabled",
-                                      NGX_HTTP_SESSION_HB_LITERAL, &v);
-
-    ngx_http_session_hornbill_bool(rec, "databaseSecurityHintingEnabled",
-                                   &v);
-    f = ngx_http_session_hornbill_add(f, "databaseSecurityHintingEnabled",
-                                      NGX_HTTP_SESSION_HB_LITERAL, &v);
-
-    ngx_http_session_hornbill_bool(rec, "flowCodeTracingEnabled", &v);
-    f = ngx_http_session_hornbill_add(f, "flowCodeTracingEnabled",
-                                      NGX_HTTP_SESSION_HB_LITERAL, &v);
-
-    /* a proxy grants no system rights */
-    ngx_str_set(&v, "");
-    f = ngx_http_session_hornbill_add(f, "systemRights",
-                                      NGX_HTTP_SESSION_HB_EMPTY, &v);
-
-    ngx_http_session_record_var(rec, "assignedRole", &roles, NULL);
-
-    if (roles.data == NULL
-        || ngx_http_session_hornbill_next(roles.data, roles.data + roles.len,
-                                          &v)
-           == NULL)
-    {
-        ngx_http_session_record_var(rec, "role", &roles, NULL);
-    }
-
-    if (roles.data == NULL
-        || ngx_http_session_hornbill_next(roles.data, roles.data + roles.len,
-                                          &v)
-           == NULL)
-    {
-        ngx_str_set(&roles, NGX_HTTP_SESSION_HB_ROLE);
-    }
-
-    f = ngx_http_session_hornbill_add(f, "assignedRole",
-                                      NGX_HTTP_SESSION_HB_LIST, &roles);
-
-    ngx_http_session_record_var(rec, "homeOrganization", &v, NULL);
-    f = ngx_http_session_hornbill_add(f, "homeOrganization",
-                                      NGX_HTTP_SESSION_HB_STRING, &v);
-
-    ngx_http_session_record_var(rec, "appStateCRC", &v, NULL);
-
-    if (v.data == NULL
-        || ngx_http_session_hornbill_integer(&v, 0, 0xffffffff) != NGX_OK)
-    {
-        /* what the proxy knows of the state: instance, user, roles */
-        ngx_crc32_init(crc);
-        ngx_crc32_update(&crc, hb->instance.data, hb->instance.len);
-        ngx_crc32_update(&crc, (u_char *) "\n", 1);
-        ngx_crc32_update(&crc, user.data, user.len);
-        ngx_crc32_update(&crc, (u_char *) "\n", 1);
-        ngx_crc32_update(&crc, roles.data, roles.len);
-        ngx_crc32_final(crc);
-
-        v.data = p;
-        p = ngx_sprintf(p, "%uD", crc);
-        v.len = p - v.data;
-    }
-
-    f = ngx_http_session_hornbill_add(f, "appStateCRC",
-                                      NGX_HTTP_SESSION_HB_LITERAL, &v);
-
-    ngx_http_session_record_var(rec, "profileImageRef", &v, NULL);
-    f = ngx_http_session_hornbill_add(f, "profileImageRef",
-                                      NGX_HTTP_SESSION_HB_STRING, &v);
-
-    ngx_http_session_record_var(rec, "onlineStatus", &v,
-                                NGX_HTTP_SESSION_HB_ONLINE);
-    f = ngx_http_session_hornbill_add(f, "onlineStatus",
-                                      NGX_HTTP_SESSION_HB_STRING, &v);
 
     return f - fields;
 }
 
 
-/* a field, unless it is an optional one without a value (data NULL) */
+/* the session variable named by the field, or the field's default */
 
-static ngx_http_session_hornbill_field_t *
-ngx_http_session_hornbill_add(ngx_http_session_hornbill_field_t *f,
-    char *name, ngx_uint_t kind, ngx_str_t *value)
+static ngx_int_t
+ngx_http_session_hornbill_var(ngx_http_session_hornbill_make_t *mk,
+    ngx_http_session_hornbill_desc_t *d, ngx_str_t *v)
 {
-    if (value->data == NULL) {
-        return f;
-    }
+    ngx_http_session_record_var(mk->rec, d->var, v, d->dflt);
 
-    f->name = name;
-    f->child = NULL;
-    f->kind = kind;
-    f->value = *value;
-
-    return f + 1;
+    return NGX_OK;
 }
 
 
 /* a boolean variable (1, 0, true, false in any case); false otherwise */
 
-static void
-ngx_http_session_hornbill_bool(ngx_http_session_record_t *rec, char *name,
-    ngx_str_t *value)
+static ngx_int_t
+ngx_http_session_hornbill_bool(ngx_http_session_hornbill_make_t *mk,
+    ngx_http_session_hornbill_desc_t *d, ngx_str_t *v)
 {
-    ngx_str_t  v;
+    ngx_str_t  value;
 
-    ngx_http_session_record_var(rec, name, &v, "false");
+    ngx_http_session_record_var(mk->rec, d->var, &value, "false");
 
-    if (ngx_http_session_bool(&v) == 1) {
-        ngx_str_set(value, "true");
+    if (ngx_http_session_bool(&value) == 1) {
+        ngx_str_set(v, "true");
 
     } else {
-        ngx_str_set(value, "false");
+        ngx_str_set(v, "false");
     }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_session_hornbill_now(ngx_http_session_hornbill_make_t *mk,
+    ngx_http_session_hornbill_desc_t *d, ngx_str_t *v)
+{
+    v->data = mk->p;
+    mk->p = ngx_http_session_time_iso(mk->p, mk->rec->last);
+    v->len = mk->p - v->data;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_session_hornbill_created(ngx_http_session_hornbill_make_t *mk,
+    ngx_http_session_hornbill_desc_t *d, ngx_str_t *v)
+{
+    v->data = mk->p;
+    mk->p = ngx_http_session_time_iso(mk->p, mk->rec->created);
+    v->len = mk->p - v->data;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_session_hornbill_sid(ngx_http_session_hornbill_make_t *mk,
+    ngx_http_session_hornbill_desc_t *d, ngx_str_t *v)
+{
+    v->data = mk->p;
+    mk->p = ngx_http_session_sid(mk->p, mk->rec->digest);
+    v->len = mk->p - v->data;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_session_hornbill_instance(ngx_http_session_hornbill_make_t *mk,
+    ngx_http_session_hornbill_desc_t *d, ngx_str_t *v)
+{
+    *v = mk->hb->instance;
+
+    return NGX_OK;
+}
+
+
+/* the client's address as the zone knows it, else the variable */
+
+static ngx_int_t
+ngx_http_session_hornbill_address(ngx_http_session_hornbill_make_t *mk,
+    ngx_http_session_hornbill_desc_t *d, ngx_str_t *v)
+{
+    v->data = mk->p;
+    mk->p = ngx_http_session_addr_text(mk->p, mk->rec->addr,
+                                       mk->rec->addr_len);
+    v->len = mk->p - v->data;
+
+    if (v->len == 0) {
+        ngx_http_session_record_var(mk->rec, d->var, v, d->dflt);
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_session_hornbill_vars(ngx_http_session_hornbill_make_t *mk,
+    ngx_http_session_hornbill_desc_t *d, ngx_str_t *v)
+{
+    *v = mk->rec->vars;
+
+    if (v->len == 0) {
+        v->data = NULL;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_session_hornbill_user(ngx_http_session_hornbill_make_t *mk,
+    ngx_http_session_hornbill_desc_t *d, ngx_str_t *v)
+{
+    *v = mk->user;
+
+    return NGX_OK;
+}
+
+
+/* the account's name, else the variable, else the user id */
+
+static ngx_int_t
+ngx_http_session_hornbill_user_name(ngx_http_session_hornbill_make_t *mk,
+    ngx_http_session_hornbill_desc_t *d, ngx_str_t *v)
+{
+    *v = mk->rec->name;
+
+    if (v->len == 0) {
+        ngx_http_session_record_var(mk->rec, d->var, v, NULL);
+
+        if (v->data == NULL) {
+            *v = mk->user;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_session_hornbill_urn(ngx_http_session_hornbill_make_t *mk,
+    ngx_http_session_hornbill_desc_t *d, ngx_str_t *v)
+{
+    ngx_http_session_record_var(mk->rec, d->var, v, NULL);
+
+    if (v->data) {
+        return NGX_OK;
+    }
+
+    v->len = sizeof(NGX_HTTP_SESSION_HB_URN) - 1 + mk->user.len;
+    v->data = ngx_pnalloc(mk->pool, v->len);
+    if (v->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(ngx_cpymem(v->data, NGX_HTTP_SESSION_HB_URN,
+                          sizeof(NGX_HTTP_SESSION_HB_URN) - 1),
+               mk->user.data, mk->user.len);
+
+    return NGX_OK;
+}
+
+
+/* xs:long: left out unless it is one */
+
+static ngx_int_t
+ngx_http_session_hornbill_long(ngx_http_session_hornbill_make_t *mk,
+    ngx_http_session_hornbill_desc_t *d, ngx_str_t *v)
+{
+    ngx_http_session_record_var(mk->rec, d->var, v, NULL);
+
+    if (v->data
+        && ngx_http_session_hornbill_integer(v, 1,
+                                             NGX_HTTP_SESSION_HB_LONG_MAX)
+           != NGX_OK)
+    {
+        v->data = NULL;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_session_hornbill_offset(ngx_http_session_hornbill_make_t *mk,
+    ngx_http_session_hornbill_desc_t *d, ngx_str_t *v)
+{
+    ngx_http_session_record_var(mk->rec, d->var, v, NULL);
+
+    if (v->data == NULL
+        || ngx_http_session_hornbill_integer(v, 1, 86400) != NGX_OK)
+    {
+        ngx_str_set(v, "0");
+    }
+
+    return NGX_OK;
+}
+
+
+/* a proxy grants no system rights */
+
+static ngx_int_t
+ngx_http_session_hornbill_none(ngx_http_session_hornbill_make_t *mk,
+    ngx_http_session_hornbill_desc_t *d, ngx_str_t *v)
+{
+    ngx_str_set(v, "");
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_session_hornbill_roles(ngx_http_session_hornbill_make_t *mk,
+    ngx_http_session_hornbill_desc_t *d, ngx_str_t *v)
+{
+    *v = mk->roles;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_session_hornbill_crc(ngx_http_session_hornbill_make_t *mk,
+    ngx_http_session_hornbill_desc_t *d, ngx_str_t *v)
+{
+    uint32_t  crc;
+
+    ngx_http_session_record_var(mk->rec, d->var, v, NULL);
+
+    if (v->data
+        && ngx_http_session_hornbill_integer(v, 0, 0xffffffff) == NGX_OK)
+    {
+        return NGX_OK;
+    }
+
+    /* what the proxy knows of the state: instance, user, roles */
+
+    ngx_crc32_init(crc);
+    ngx_crc32_update(&crc, mk->hb->instance.data, mk->hb->instance.len);
+    ngx_crc32_update(&crc, (u_char *) "\n", 1);
+    ngx_crc32_update(&crc, mk->user.data, mk->user.len);
+    ngx_crc32_update(&crc, (u_char *) "\n", 1);
+    ngx_crc32_update(&crc, mk->roles.data, mk->roles.len);
+    ngx_crc32_final(crc);
+
+    v->data = mk->p;
+    mk->p = ngx_sprintf(mk->p, "%uD", crc);
+    v->len = mk->p - v->data;
+
+    return NGX_OK;
 }
 
 
@@ -998,694 +1265,11 @@ ngx_http_session_hornbill_fail(ngx_http_request_t *r, ngx_uint_t json,
 }
 
 
-/*
- * The request: "method" and "session_id" are the query arguments,
- * decoded (NULL: absent), "body" the payload.  The body may be XML, a
- * JSON methodCall, or either wrapped in Python's bytes repr b'...', as
- * the official Python client sends it under Python 3.  NGX_DECLINED:
- * refused, with the state code and message in "req".
- */
 
-ngx_int_t
-ngx_http_session_hornbill_parse(ngx_pool_t *pool, ngx_str_t *method,
-    ngx_str_t *session_id, ngx_str_t *body,
-    ngx_http_session_hornbill_request_t *req)
-{
-    ngx_int_t  rc;
-    ngx_str_t  text, sid;
 
-    ngx_memzero(req, sizeof(ngx_http_session_hornbill_request_t));
 
-    text = *body;
 
-    if (text.data == NULL) {
-        text.len = 0;
-    }
 
-    /* a UTF-8 byte order mark */
-    if (text.len >= 3 && ngx_strncmp(text.data, "\xef\xbb\xbf", 3) == 0) {
-        text.data += 3;
-        text.len -= 3;
-    }
 
-    ngx_http_session_hornbill_trim(&text);
 
-    if (text.len >= 3 && text.data[0] == 'b'
-        && (text.data[1] == '\'' || text.data[1] == '"')
-        && text.data[text.len - 1] == text.data[1])
-    {
-        rc = ngx_http_session_hornbill_unwrap(pool, &text, req);
-        if (rc != NGX_OK) {
-            return rc;
-        }
 
-        req->python = 1;
-
-        ngx_http_session_hornbill_trim(&text);
-    }
-
-    if (text.len == 0) {
-        /* no payload: the query names the method, or nothing does */
-
-    } else if (text.data[0] == '<') {
-        rc = ngx_http_session_hornbill_xml(pool, &text, req);
-        if (rc != NGX_OK) {
-            return rc;
-        }
-
-    } else if (text.data[0] == '{') {
-        req->json = 1;
-
-        rc = ngx_http_session_hornbill_json(pool, &text, req);
-        if (rc != NGX_OK) {
-            return rc;
-        }
-
-    } else {
-        return ngx_http_session_hornbill_refuse(pool, req,
-                           NGX_HTTP_SESSION_HB_MALFORMED,
-                           "The request payload is neither an XML nor a "
-                           "JSON methodCall");
-    }
-
-    /* the query names the method when it names one */
-    if (method && method->len) {
-        req->method = *method;
-    }
-
-    if (session_id) {
-        sid = *session_id;
-        ngx_http_session_hornbill_trim(&sid);
-
-        if (sid.len) {
-            if (req->session_id.len
-                && (req->session_id.len != sid.len
-                    || ngx_strncasecmp(req->session_id.data, sid.data,
-                                       sid.len)
-                       != 0))
-            {
-                return ngx_http_session_hornbill_refuse(pool, req,
-                           NGX_HTTP_SESSION_HB_BAD_PARAM,
-                           "The query and the payload name different "
-                           "sessionId values");
-            }
-
-            req->session_id = sid;
-        }
-    }
-
-    if (req->service.len
-        && (req->service.len != sizeof("session") - 1
-            || ngx_strncmp(req->service.data, "session",
-                           sizeof("session") - 1)
-               != 0))
-    {
-        return ngx_http_session_hornbill_refuse(pool, req,
-                           NGX_HTTP_SESSION_HB_BAD_SERVICE,
-                           "The service \"%*s\" is not served here",
-                           ngx_min(req->service.len, 64),
-                           req->service.data);
-    }
-
-    if (req->method.len == 0) {
-        return ngx_http_session_hornbill_refuse(pool, req,
-                           NGX_HTTP_SESSION_HB_BAD_OPERATION,
-                           "No method was named: use <methodCall "
-                           "method=\"getSessionInfo\"> or ?method=");
-    }
-
-    if (req->method.len != sizeof("getSessionInfo") - 1
-        || ngx_strncmp(req->method.data, "getSessionInfo",
-                       sizeof("getSessionInfo") - 1)
-           != 0)
-    {
-        return ngx_http_session_hornbill_refuse(pool, req,
-                           NGX_HTTP_SESSION_HB_BAD_OPERATION,
-                           "The method \"%*s\" is not served here",
-                           ngx_min(req->method.len, 64), req->method.data);
-    }
-
-    if (req->session_id.len) {
-        return ngx_http_session_hornbill_set_sid(pool, &req->session_id,
-                                                 req);
-    }
-
-    return NGX_OK;
-}
-
-
-/*
- * Python 3's str(b'...'): the bytes literal's escapes decoded, so the
- * text inside is the bytes the client meant.  repr() writes \\, \',
- * \t, \n, \r and \xNN; the other escapes of a bytes literal are decoded
- * too, and an unknown one stays as it is, as Python does.
- */
-
-static ngx_int_t
-ngx_http_session_hornbill_unwrap(ngx_pool_t *pool, ngx_str_t *text,
-    ngx_http_session_hornbill_request_t *req)
-{
-    u_char      c, *src, *last, *dst, *start;
-    ngx_int_t   hi, lo;
-    ngx_uint_t  i, n;
-
-    src = text->data + 2;
-    last = text->data + text->len - 1;
-
-    start = ngx_pnalloc(pool, last - src + 1);
-    if (start == NULL) {
-        return NGX_ERROR;
-    }
-
-    dst = start;
-
-    while (src < last) {
-        c = *src++;
-
-        if (c != '\\') {
-            *dst++ = c;
-            continue;
-        }
-
-        if (src == last) {
-            /* the closing quote was escaped: the literal is not closed */
-            goto invalid;
-        }
-
-        c = *src++;
-
-        switch (c) {
-
-        case '\\':
-        case '\'':
-        case '"':
-            *dst++ = c;
-            break;
-
-        case 'n':
-            *dst++ = '\n';
-            break;
-
-        case 't':
-            *dst++ = '\t';
-            break;
-
-        case 'r':
-            *dst++ = '\r';
-            break;
-
-        case 'a':
-            *dst++ = '\a';
-            break;
-
-        case 'b':
-            *dst++ = '\b';
-            break;
-
-        case 'f':
-            *dst++ = '\f';
-            break;
-
-        case 'v':
-            *dst++ = '\v';
-            break;
-
-        case '\n':
-            /* a line continuation */
-            break;
-
-        case 'x':
-            if (last - src < 2) {
-                goto invalid;
-            }
-
-            hi = ngx_hextoi(src, 1);
-            lo = ngx_hextoi(src + 1, 1);
-
-            if (hi == NGX_ERROR || lo == NGX_ERROR) {
-                goto invalid;
-            }
-
-            *dst++ = (u_char) (hi << 4 | lo);
-            src += 2;
-            break;
-
-        case '0': case '1': case '2': case '3':
-        case '4': case '5': case '6': case '7':
-            n = c - '0';
-
-            for (i = 1; i < 3 && src < last && *src >= '0' && *src <= '7';
-                 i++)
-            {
-                n = n * 8 + (*src++ - '0');
-            }
-
-            if (n > 0xff) {
-                goto invalid;
-            }
-
-            *dst++ = (u_char) n;
-            break;
-
-        default:
-            *dst++ = '\\';
-            *dst++ = c;
-        }
-    }
-
-    text->data = start;
-    text->len = dst - start;
-
-    return NGX_OK;
-
-invalid:
-
-    return ngx_http_session_hornbill_refuse(pool, req,
-                           NGX_HTTP_SESSION_HB_MALFORMED,
-                           "Malformed payload: an invalid escape in a "
-                           "Python bytes literal");
-}
-
-
-/*
- * <methodCall service= method= [trace=]>[<params><sessionId>..
- * </sessionId></params>]</methodCall>.  The parser refuses DTDs, so no
- * entity is ever declared, expanded or fetched.
- */
-
-static ngx_int_t
-ngx_http_session_hornbill_xml(ngx_pool_t *pool, ngx_str_t *text,
-    ngx_http_session_hornbill_request_t *req)
-{
-    ngx_int_t    rc;
-    xmlDocPtr    doc;
-    ngx_str_t    error, *value;
-    xmlAttrPtr   attr;
-    xmlNodePtr   root, params, node;
-
-    doc = ngx_http_session_parse_xml(pool, text, &error);
-
-    if (doc == NULL) {
-        return ngx_http_session_hornbill_refuse(pool, req,
-                           NGX_HTTP_SESSION_HB_MALFORMED,
-                           "Malformed XML payload: %V", &error);
-    }
-
-    root = xmlDocGetRootElement(doc);
-
-    if (root == NULL
-        || xmlStrcmp(root->name, (const xmlChar *) "methodCall") != 0)
-    {
-        return ngx_http_session_hornbill_refuse(pool, req,
-                           NGX_HTTP_SESSION_HB_MALFORMED,
-                           "The payload is not a methodCall");
-    }
-
-    for (attr = root->properties; attr; attr = attr->next) {
-
-        if (xmlStrcmp(attr->name, (const xmlChar *) "service") == 0) {
-            value = &req->service;
-
-        } else if (xmlStrcmp(attr->name, (const xmlChar *) "method") == 0) {
-            value = &req->method;
-
-        } else {
-            /* trace= and the like */
-            continue;
-        }
-
-        if (ngx_http_session_hornbill_xml_text(pool, attr->children, value)
-            != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
-    }
-
-    rc = ngx_http_session_hornbill_xml_child(pool, root, "params",
-                                   "Unexpected element <%*s> in methodCall",
-                                   req, &params);
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
-    if (params == NULL) {
-        return NGX_OK;
-    }
-
-    rc = ngx_http_session_hornbill_xml_child(pool, params, "sessionId",
-                                   "Unexpected parameter <%*s>: "
-                                   "getSessionInfo takes one optional "
-                                   "sessionId",
-                                   req, &node);
-    if (rc != NGX_OK || node == NULL) {
-        return rc;
-    }
-
-    rc = ngx_http_session_hornbill_xml_text(pool, node->children,
-                                            &req->session_id);
-
-    if (rc == NGX_DECLINED) {
-        return ngx_http_session_hornbill_refuse(pool, req,
-                           NGX_HTTP_SESSION_HB_BAD_PARAM,
-                           "The sessionId parameter must be a string");
-    }
-
-    if (rc != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    ngx_http_session_hornbill_trim(&req->session_id);
-
-    return NGX_OK;
-}
-
-
-/*
- * The one child element of "parent" named "name", or NULL; another
- * element, a second one or text beside it is refused ("unexpected" says
- * how, with the element's name).  Comments and processing instructions
- * are ignored.
- */
-
-static ngx_int_t
-ngx_http_session_hornbill_xml_child(ngx_pool_t *pool, xmlNodePtr parent,
-    const char *name, const char *unexpected,
-    ngx_http_session_hornbill_request_t *req, xmlNodePtr *child)
-{
-    ngx_str_t   s;
-    xmlNodePtr  node;
-
-    *child = NULL;
-
-    for (node = parent->children; node; node = node->next) {
-
-        switch (node->type) {
-
-        case XML_ELEMENT_NODE:
-            if (*child != NULL
-                || xmlStrcmp(node->name, (const xmlChar *) name) != 0)
-            {
-                return ngx_http_session_hornbill_refuse(pool, req,
-                           NGX_HTTP_SESSION_HB_BAD_PARAM, unexpected,
-                           (size_t) ngx_min(xmlStrlen(node->name), 64),
-                           node->name);
-            }
-
-            *child = node;
-            break;
-
-        case XML_TEXT_NODE:
-        case XML_CDATA_SECTION_NODE:
-            s.data = node->content;
-            s.len = node->content ? xmlStrlen(node->content) : 0;
-
-            ngx_http_session_hornbill_trim(&s);
-
-            if (s.len) {
-                return ngx_http_session_hornbill_refuse(pool, req,
-                           NGX_HTTP_SESSION_HB_MALFORMED,
-                           "Unexpected text in %s", parent->name);
-            }
-
-            break;
-
-        default:
-            break;
-        }
-    }
-
-    return NGX_OK;
-}
-
-
-/*
- * The text of a node list, copied into the pool; NGX_DECLINED when the
- * list holds an element (a complex value where a string belongs).
- */
-
-static ngx_int_t
-ngx_http_session_hornbill_xml_text(ngx_pool_t *pool, xmlNodePtr node,
-    ngx_str_t *text)
-{
-    u_char      *p;
-    size_t       len;
-    xmlNodePtr   n;
-
-    len = 0;
-
-    for (n = node; n; n = n->next) {
-        if (n->type == XML_ELEMENT_NODE) {
-            return NGX_DECLINED;
-        }
-
-        if ((n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE)
-            && n->content)
-        {
-            len += xmlStrlen(n->content);
-        }
-    }
-
-    p = ngx_pnalloc(pool, len + 1);
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
-    text->data = p;
-
-    for (n = node; n; n = n->next) {
-        if ((n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE)
-            && n->content)
-        {
-            p = ngx_cpymem(p, n->content, xmlStrlen(n->content));
-        }
-    }
-
-    *p = '\0';
-    text->len = p - text->data;
-
-    return NGX_OK;
-}
-
-
-/*
- * {"@service":"session","@method":"getSessionInfo","params":{"sessionId":
- * "..."}}, bare or inside {"methodCall":{...}}: the XML request with its
- * attributes as "@" members, as Hornbill's JSON answers write them.
- */
-
-static ngx_int_t
-ngx_http_session_hornbill_json(ngx_pool_t *pool, ngx_str_t *text,
-    ngx_http_session_hornbill_request_t *req)
-{
-    json_t       *root, *call, *value, *param;
-    ngx_str_t     error;
-    const char   *key, *name;
-
-    root = ngx_http_session_parse_json(pool, text, &error);
-
-    if (root == NULL) {
-        return ngx_http_session_hornbill_refuse(pool, req,
-                           NGX_HTTP_SESSION_HB_MALFORMED,
-                           "Malformed JSON payload: %V", &error);
-    }
-
-    if (!json_is_object(root)) {
-        return ngx_http_session_hornbill_refuse(pool, req,
-                           NGX_HTTP_SESSION_HB_MALFORMED,
-                           "The JSON payload is not an object");
-    }
-
-    call = json_object_get(root, "methodCall");
-
-    if (call) {
-        if (!json_is_object(call) || json_object_size(root) != 1) {
-            return ngx_http_session_hornbill_refuse(pool, req,
-                           NGX_HTTP_SESSION_HB_MALFORMED,
-                           "\"methodCall\" must be the only member, and an "
-                           "object");
-        }
-
-        root = call;
-    }
-
-    json_object_foreach(root, key, value) {
-
-        if (ngx_strcmp(key, "@service") == 0
-            || ngx_strcmp(key, "@method") == 0)
-        {
-            if (!json_is_string(value)) {
-                return ngx_http_session_hornbill_refuse(pool, req,
-                           NGX_HTTP_SESSION_HB_MALFORMED,
-                           "\"%s\" must be a string", key);
-            }
-
-            if (ngx_http_session_hornbill_json_string(pool, value,
-                                                      key[1] == 's'
-                                                      ? &req->service
-                                                      : &req->method)
-                != NGX_OK)
-            {
-                return NGX_ERROR;
-            }
-
-            continue;
-        }
-
-        if (key[0] == '@') {
-            /* "@trace" and the like */
-            continue;
-        }
-
-        if (ngx_strcmp(key, "params") != 0) {
-            return ngx_http_session_hornbill_refuse(pool, req,
-                           NGX_HTTP_SESSION_HB_BAD_PARAM,
-                           "Unexpected member \"%*s\" in methodCall",
-                           ngx_min(ngx_strlen(key), 64), key);
-        }
-
-        if (json_is_null(value)) {
-            continue;
-        }
-
-        if (!json_is_object(value)) {
-            return ngx_http_session_hornbill_refuse(pool, req,
-                           NGX_HTTP_SESSION_HB_BAD_PARAM,
-                           "\"params\" must be an object");
-        }
-
-        json_object_foreach(value, name, param) {
-
-            if (ngx_strcmp(name, "sessionId") != 0) {
-                return ngx_http_session_hornbill_refuse(pool, req,
-                           NGX_HTTP_SESSION_HB_BAD_PARAM,
-                           "Unexpected parameter \"%*s\": getSessionInfo "
-                           "takes one optional sessionId",
-                           ngx_min(ngx_strlen(name), 64), name);
-            }
-
-            if (json_is_null(param)) {
-                continue;
-            }
-
-            if (!json_is_string(param)) {
-                return ngx_http_session_hornbill_refuse(pool, req,
-                           NGX_HTTP_SESSION_HB_BAD_PARAM,
-                           "The sessionId parameter must be a string");
-            }
-
-            if (ngx_http_session_hornbill_json_string(pool, param,
-                                                      &req->session_id)
-                != NGX_OK)
-            {
-                return NGX_ERROR;
-            }
-
-            ngx_http_session_hornbill_trim(&req->session_id);
-        }
-    }
-
-    return NGX_OK;
-}
-
-
-/* a copy: the JSON value is freed with the pool, but copies are plain */
-
-static ngx_int_t
-ngx_http_session_hornbill_json_string(ngx_pool_t *pool, json_t *value,
-    ngx_str_t *s)
-{
-    size_t  len;
-
-    len = json_string_length(value);
-
-    s->data = ngx_pnalloc(pool, len + 1);
-    if (s->data == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_memcpy(s->data, json_string_value(value), len);
-    s->data[len] = '\0';
-    s->len = len;
-
-    return NGX_OK;
-}
-
-
-/* a public session id: 32 hexadecimal digits, in either case */
-
-static ngx_int_t
-ngx_http_session_hornbill_set_sid(ngx_pool_t *pool, ngx_str_t *sid,
-    ngx_http_session_hornbill_request_t *req)
-{
-    u_char      lower[NGX_HTTP_SESSION_SID_LEN];
-    ngx_uint_t  i;
-
-    if (sid->len == NGX_HTTP_SESSION_SID_LEN) {
-        for (i = 0; i < NGX_HTTP_SESSION_SID_LEN; i++) {
-            lower[i] = ngx_tolower(sid->data[i]);
-        }
-
-        if (ngx_http_session_parse_sid(lower, NGX_HTTP_SESSION_SID_LEN,
-                                       req->digest)
-            == NGX_OK)
-        {
-            req->has_session_id = 1;
-            return NGX_OK;
-        }
-    }
-
-    return ngx_http_session_hornbill_refuse(pool, req,
-                           NGX_HTTP_SESSION_HB_BAD_PARAM,
-                           "The sessionId parameter must be 32 hexadecimal "
-                           "digits");
-}
-
-
-static void
-ngx_http_session_hornbill_trim(ngx_str_t *s)
-{
-    while (s->len
-           && (s->data[0] == ' ' || s->data[0] == '\t'
-               || s->data[0] == '\r' || s->data[0] == '\n'))
-    {
-        s->data++;
-        s->len--;
-    }
-
-    while (s->len
-           && (s->data[s->len - 1] == ' ' || s->data[s->len - 1] == '\t'
-               || s->data[s->len - 1] == '\r'
-               || s->data[s->len - 1] == '\n'))
-    {
-        s->len--;
-    }
-}
-
-
-/* sets the state code and message; NGX_DECLINED, or NGX_ERROR */
-
-static ngx_int_t
-ngx_http_session_hornbill_refuse(ngx_pool_t *pool,
-    ngx_http_session_hornbill_request_t *req, ngx_uint_t code,
-    const char *fmt, ...)
-{
-    u_char   *p;
-    va_list   args;
-
-    req->code = code;
-
-    p = ngx_pnalloc(pool, NGX_HTTP_SESSION_HB_ERROR_MAX);
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
-    va_start(args, fmt);
-    req->error.len = ngx_vslprintf(p, p + NGX_HTTP_SESSION_HB_ERROR_MAX, fmt,
-                                   args)
-                     - p;
-    va_end(args);
-
-    req->error.data = p;
-
-    return NGX_DECLINED;
-}

@@ -10,8 +10,19 @@
 #include <sodium.h>
 #include <libxml/parser.h>
 
-#include "ngx_http_session_module.h"
-#include "ngx_http_session_fleet.h"
+#include "ngx_http_session_state.h"
+#include "ngx_http_session_track.h"
+
+
+/*
+ * The module: its directives, contexts and configuration, and the
+ * order of things at start-up.  For each zone the master sets the zone
+ * up (the store), copies the sessions of the zone it replaces, and
+ * loads the state file; worker 0 starts the sweeper and the saver, and
+ * saves once more as it exits.  Calls the configuration (_conf.c), the
+ * store's set-up (_zone.c, _import.c, _lock.c), the state file
+ * (_state_*.c) and the request layer (_track.c, _variables.c).
+ */
 
 
 static ngx_int_t ngx_http_session_preconfiguration(ngx_conf_t *cf);
@@ -20,6 +31,8 @@ static void *ngx_http_session_create_main_conf(ngx_conf_t *cf);
 static void *ngx_http_session_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_session_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
+static ngx_int_t ngx_http_session_init_zone(ngx_shm_zone_t *shm_zone,
+    void *data);
 static ngx_int_t ngx_http_session_init_process(ngx_cycle_t *cycle);
 static void ngx_http_session_exit_process(ngx_cycle_t *cycle);
 
@@ -184,6 +197,10 @@ ngx_http_session_preconfiguration(ngx_conf_t *cf)
 static ngx_int_t
 ngx_http_session_postconfiguration(ngx_conf_t *cf)
 {
+    ngx_uint_t                     i;
+    ngx_http_session_zone_t      **zones;
+    ngx_http_session_main_conf_t  *smcf;
+
     if (ngx_http_session_check_refs(cf) != NGX_OK) {
         return NGX_ERROR;
     }
@@ -196,7 +213,56 @@ ngx_http_session_postconfiguration(ngx_conf_t *cf)
         return NGX_ERROR;
     }
 
+    smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_session_module);
+    zones = smcf->zones.elts;
+
+    for (i = 0; i < smcf->zones.nelts; i++) {
+        zones[i]->shm_zone->init = ngx_http_session_init_zone;
+    }
+
     return ngx_http_session_track_init(cf);
+}
+
+
+/*
+ * A zone is set up by the store; a new one (a first start, a restart,
+ * a size changed on reload) is then filled in the master: first with
+ * the sessions of the zone it replaces, then from the state file.
+ */
+
+static ngx_int_t
+ngx_http_session_init_zone(ngx_shm_zone_t *shm_zone, void *data)
+{
+    ngx_int_t                 rc;
+    ngx_http_session_zone_t  *zone;
+
+    zone = shm_zone->data;
+    zone->log = shm_zone->shm.log;
+
+    /* the state file's place first: at every start, reload and "-t" */
+
+    if (ngx_http_session_state_dir_check(zone) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    rc = ngx_http_session_zone_init(shm_zone, data);
+
+    if (rc != NGX_OK) {
+        /* NGX_DONE: the zone a reload kept, with its sessions */
+        return (rc == NGX_DONE) ? NGX_OK : NGX_ERROR;
+    }
+
+    ngx_http_session_zone_filling(1);
+
+    rc = ngx_http_session_zone_copy(zone);
+
+    if (rc == NGX_OK) {
+        rc = ngx_http_session_state_load(zone);
+    }
+
+    ngx_http_session_zone_filling(0);
+
+    return rc;
 }
 
 
@@ -352,14 +418,32 @@ ngx_http_session_init_process(ngx_cycle_t *cycle)
         return NGX_OK;
     }
 
+    if (ngx_process != NGX_PROCESS_WORKER
+        && ngx_process != NGX_PROCESS_SINGLE)
+    {
+        return NGX_OK;
+    }
+
     zones = smcf->zones.elts;
 
+    /* every worker talks to a fleet's engine */
+
     for (i = 0; i < smcf->zones.nelts; i++) {
-        if (ngx_http_session_init_worker_zone(cycle, zones[i]) != NGX_OK) {
+        if (ngx_http_session_fleet_init_worker(cycle, zones[i]) != NGX_OK) {
             return NGX_ERROR;
         }
+    }
 
-        if (ngx_http_session_fleet_init_worker(cycle, zones[i]) != NGX_OK) {
+    /* one worker sweeps and saves for all of them */
+
+    if (ngx_worker != 0) {
+        return NGX_OK;
+    }
+
+    for (i = 0; i < smcf->zones.nelts; i++) {
+        ngx_http_session_sweep_start(cycle, zones[i]);
+
+        if (ngx_http_session_state_init_worker(cycle, zones[i]) != NGX_OK) {
             return NGX_ERROR;
         }
     }

@@ -13,7 +13,7 @@
 #include <grp.h>
 #endif
 
-#include "ngx_http_session_module.h"
+#include "ngx_http_session_state.h"
 
 
 /*

@@ -8,7 +8,7 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include "ngx_http_session_fleet.h"
+#include "ngx_http_session_endpoint.h"
 
 
 /*
@@ -94,14 +94,11 @@ ngx_http_session_status_fleet_json(ngx_http_session_stream_t *st,
     ngx_http_session_fleet_stats_t *fs)
 {
     u_char                       *p, rate[16];
-    size_t                        plen;
     ngx_str_t                     s;
     ngx_http_session_fleet_sh_t  *sh;
-    u_char                        position[2 * NGX_INT64_LEN + 2];
 
     sh = &fs->sh;
 
-    plen = ngx_http_session_fleet_id_text(position, &sh->position) - position;
 
     ngx_http_session_stream_str(st, "  \"fleet\": {\"engine\": \"");
     ngx_http_session_stream_json(st, &fs->address);
@@ -140,7 +137,7 @@ ngx_http_session_status_fleet_json(ngx_http_session_stream_t *st,
         "            \"rejected\": %uA, \"engine_errors\": %uA, "
         "\"engine_commands\": %uA},\n",
         sh->error_at, sh->queued, sh->sent, sh->dropped, sh->touches,
-        sh->applied, sh->lag, plen, position,
+        sh->applied, sh->lag, fs->position_len, fs->position,
         sh->lookups, sh->found, sh->timeouts, (size_t) (p - rate), rate,
         sh->resyncs, sh->loaded, sh->putbacks, sh->put, sh->rejected,
         sh->errors, sh->commands);

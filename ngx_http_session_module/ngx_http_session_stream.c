@@ -8,7 +8,7 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include "ngx_http_session_module.h"
+#include "ngx_http_session_endpoint.h"
 
 
 /*
@@ -17,7 +17,9 @@
  * copied out of the zone), the stream hands it to the output filters,
  * and produces more only once the client has taken what was sent.  So a
  * worker's memory stays bounded whatever the zone's size, and a long
- * dump gives the event loop back between batches.
+ * dump gives the event loop back between batches.  Calls the escapers
+ * and the store's clock, lock statistics and batch allocation; never
+ * the request layer or a dialect.
  */
 
 
@@ -38,6 +40,7 @@
 
 
 static void ngx_http_session_stream_handler(ngx_http_request_t *r);
+static void ngx_http_session_stream_cleanup(void *data);
 static void ngx_http_session_stream_run(ngx_http_request_t *r,
     ngx_http_session_stream_t *st);
 static ngx_int_t ngx_http_session_stream_flush(ngx_http_session_stream_t *st,
@@ -50,11 +53,16 @@ ngx_http_session_stream_t *
 ngx_http_session_stream_create(ngx_http_request_t *r,
     ngx_http_session_zone_t *zone, ngx_http_session_produce_pt produce)
 {
-    ngx_http_session_ctx_t     *ctx;
+    ngx_pool_cleanup_t         *cln;
     ngx_http_session_stream_t  *st;
 
-    ctx = ngx_http_session_get_ctx(r);
-    if (ctx == NULL) {
+    /*
+     * The write event handler finds its stream by this cleanup: the
+     * module's request context is the tracking's.
+     */
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
         return NULL;
     }
 
@@ -68,7 +76,8 @@ ngx_http_session_stream_create(ngx_http_request_t *r,
     st->produce = produce;
     st->last_out = &st->out;
 
-    ctx->stream = st;
+    cln->handler = ngx_http_session_stream_cleanup;
+    cln->data = st;
 
     return st;
 }
@@ -321,14 +330,32 @@ ngx_http_session_stream_handler(ngx_http_request_t *r)
 {
     ngx_event_t                *wev;
     ngx_connection_t           *c;
+    ngx_pool_cleanup_t         *cln;
     ngx_http_core_loc_conf_t   *clcf;
     ngx_http_session_stream_t  *st;
 
     c = r->connection;
     wev = c->write;
 
-    st = ((ngx_http_session_ctx_t *)
-          ngx_http_get_module_ctx(r, ngx_http_session_module))->stream;
+    /* subrequests share the pool: the stream of this very request */
+
+    st = NULL;
+
+    for (cln = r->pool->cleanup; cln; cln = cln->next) {
+        if (cln->handler == ngx_http_session_stream_cleanup
+            && ((ngx_http_session_stream_t *) cln->data)->request == r)
+        {
+            st = cln->data;
+            break;
+        }
+    }
+
+    if (st == NULL) {
+        ngx_log_error(NGX_LOG_ALERT, c->log, 0,
+                      "session listing lost its stream");
+        ngx_http_finalize_request(r, NGX_ERROR);
+        return;
+    }
 
     if (wev->timedout) {
         ngx_log_error(NGX_LOG_INFO, c->log, NGX_ETIMEDOUT,
@@ -368,12 +395,13 @@ static void
 ngx_http_session_stream_run(ngx_http_request_t *r,
     ngx_http_session_stream_t *st)
 {
-    uint64_t                   start, holds, own;
+    uint64_t                   start;
     ngx_int_t                  rc;
     ngx_uint_t                 n;
     ngx_msec_t                 pause;
     ngx_event_t               *wev;
     ngx_connection_t          *c;
+    ngx_http_session_holds_t   holds;
     ngx_http_core_loc_conf_t  *clcf;
 
     c = r->connection;
@@ -382,8 +410,8 @@ ngx_http_session_stream_run(ngx_http_request_t *r,
     for (n = 0; /* void */ ; n++) {
 
         start = 0;
-        holds = 0;
-        own = 0;
+        holds.all = 0;
+        holds.own = 0;
 
         if (!st->done) {
             if (n == NGX_HTTP_SESSION_STREAM_TICK) {
@@ -393,8 +421,7 @@ ngx_http_session_stream_run(ngx_http_request_t *r,
             }
 
             start = ngx_http_session_clock_ns();
-            holds = ngx_http_session_holds(st->zone);
-            own = ngx_http_session_own_holds;
+            ngx_http_session_holds_mark(st->zone, &holds);
 
             rc = st->produce(r, st);
 
@@ -436,9 +463,7 @@ ngx_http_session_stream_run(ngx_http_request_t *r,
 
         /* others took the lock meanwhile: yield to them */
 
-        if (ngx_http_session_holds(st->zone) - holds
-            > ngx_http_session_own_holds - own)
-        {
+        if (ngx_http_session_holds_others(st->zone, &holds)) {
             pause = (ngx_msec_t) ((ngx_http_session_clock_ns() - start)
                                   * NGX_HTTP_SESSION_STREAM_YIELD / 1000000);
 
@@ -460,6 +485,13 @@ ngx_http_session_stream_run(ngx_http_request_t *r,
     if (ngx_handle_write_event(wev, clcf->send_lowat) != NGX_OK) {
         ngx_http_finalize_request(r, NGX_ERROR);
     }
+}
+
+
+static void
+ngx_http_session_stream_cleanup(void *data)
+{
+    /* nothing to free: the cleanup only marks the stream */
 }
 
 

@@ -8,13 +8,28 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include "ngx_http_session_module.h"
+#include "ngx_http_session_track.h"
+
+
+/*
+ * Tracking: the header filter that applies what a response does to the
+ * request's session (created, account, variables, logged out), and the
+ * request's session looked up at most once, for the filter, the
+ * variables and the endpoints' caller check.  Calls the cookie
+ * deletions (ngx_http_session_cookie.c) and the store's lookup() and
+ * update(); never an endpoint.
+ */
 
 
 static ngx_int_t ngx_http_session_header_filter(ngx_http_request_t *r);
 static ngx_int_t ngx_http_session_prepare(ngx_http_request_t *r,
     ngx_http_session_loc_conf_t *slcf, ngx_http_session_zone_t *zone,
     ngx_http_session_ctx_t *ctx, ngx_http_session_update_t *up);
+static void ngx_http_session_prepare_create(ngx_http_request_t *r,
+    ngx_http_session_zone_t *zone, ngx_http_session_update_t *up);
+static ngx_int_t ngx_http_session_prepare_values(ngx_http_request_t *r,
+    ngx_http_session_loc_conf_t *slcf, ngx_http_session_zone_t *zone,
+    ngx_http_session_update_t *up);
 static ngx_int_t ngx_http_session_value(ngx_http_request_t *r,
     ngx_http_session_zone_t *zone, ngx_http_complex_value_t *cv,
     size_t max, const char *what, ngx_str_t *value);
@@ -169,10 +184,8 @@ ngx_http_session_prepare(ngx_http_request_t *r,
     ngx_http_session_loc_conf_t *slcf, ngx_http_session_zone_t *zone,
     ngx_http_session_ctx_t *ctx, ngx_http_session_update_t *up)
 {
-    ngx_int_t                     rc;
-    ngx_str_t                     value;
-    ngx_uint_t                    i;
-    ngx_http_session_var_conf_t  *var;
+    ngx_int_t  rc;
+    ngx_str_t  value;
 
     ngx_memzero(up, sizeof(ngx_http_session_update_t));
 
@@ -217,29 +230,76 @@ ngx_http_session_prepare(ngx_http_request_t *r,
     }
 
     if (up->create.len) {
-        rc = ngx_http_session_valid_token(&up->create);
-
-        if (rc == NGX_OK) {
-            ngx_http_session_digest(zone, up->create.data, up->create.len,
-                                    up->create_digest);
-
-        } else {
-            if (rc == NGX_ERROR
-                && ngx_current_msec - zone->token_logged > 10000)
-            {
-                zone->token_logged = ngx_current_msec;
-                ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                              "session not created: the new token has "
-                              "%uz bytes, tokens hold at most %d bytes "
-                              "and no control bytes",
-                              up->create.len, NGX_HTTP_SESSION_TOKEN_MAX);
-            }
-
-            up->create.len = 0;
-        }
+        ngx_http_session_prepare_create(r, zone, up);
     }
 
     up->type = zone->type_map[slcf->type];
+
+    if (ngx_http_session_prepare_values(r, slcf, zone, up) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_session_addr(r, up->addr, &up->addr_len);
+
+    if (up->token.len || up->create.len) {
+        return NGX_OK;
+    }
+
+    if (!ctx->live) {
+        return NGX_DECLINED;
+    }
+
+    /* looked up where the request did not count: before a redirect */
+
+    if (!ctx->touched) {
+        return NGX_OK;
+    }
+
+    /* a variable looked the session up already: anything to change? */
+
+    return ngx_http_session_changes(ctx, up) ? NGX_OK : NGX_DECLINED;
+}
+
+
+/* the token of the session the response creates, if it is one */
+
+static void
+ngx_http_session_prepare_create(ngx_http_request_t *r,
+    ngx_http_session_zone_t *zone, ngx_http_session_update_t *up)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_http_session_valid_token(&up->create);
+
+    if (rc == NGX_OK) {
+        ngx_http_session_digest(zone, up->create.data, up->create.len,
+                                up->create_digest);
+        return;
+    }
+
+    if (rc == NGX_ERROR && ngx_current_msec - zone->token_logged > 10000) {
+        zone->token_logged = ngx_current_msec;
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "session not created: the new token has "
+                      "%uz bytes, tokens hold at most %d bytes "
+                      "and no control bytes",
+                      up->create.len, NGX_HTTP_SESSION_TOKEN_MAX);
+    }
+
+    up->create.len = 0;
+}
+
+
+/* the account and the variables the directives give */
+
+static ngx_int_t
+ngx_http_session_prepare_values(ngx_http_request_t *r,
+    ngx_http_session_loc_conf_t *slcf, ngx_http_session_zone_t *zone,
+    ngx_http_session_update_t *up)
+{
+    ngx_str_t                     value;
+    ngx_uint_t                    i;
+    ngx_http_session_var_conf_t  *var;
 
     if (slcf->account_id) {
         if (ngx_http_session_value(r, zone, slcf->account_id,
@@ -283,25 +343,7 @@ ngx_http_session_prepare(ngx_http_request_t *r,
         }
     }
 
-    ngx_http_session_addr(r, up->addr, &up->addr_len);
-
-    if (up->token.len || up->create.len) {
-        return NGX_OK;
-    }
-
-    if (!ctx->live) {
-        return NGX_DECLINED;
-    }
-
-    /* looked up where the request did not count: before a redirect */
-
-    if (!ctx->touched) {
-        return NGX_OK;
-    }
-
-    /* a variable looked the session up already: anything to change? */
-
-    return ngx_http_session_changes(ctx, up) ? NGX_OK : NGX_DECLINED;
+    return NGX_OK;
 }
 
 
@@ -629,4 +671,84 @@ static void
 ngx_http_session_cleanup(void *data)
 {
     /* nothing to free: the cleanup only marks the context */
+}
+
+
+/*
+ * The caller's token: the first non-empty session_key value.
+ * NGX_DECLINED: none; NGX_ERROR: an allocation failed.
+ */
+
+ngx_int_t
+ngx_http_session_caller(ngx_http_request_t *r, ngx_str_t *token)
+{
+    ngx_int_t                     rc;
+    ngx_uint_t                    i;
+    ngx_http_session_value_t     *key;
+    ngx_http_session_zone_t      *zone;
+    ngx_http_session_loc_conf_t  *slcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_session_module);
+
+    if (slcf->keys == NULL) {
+        return NGX_DECLINED;
+    }
+
+    key = slcf->keys->elts;
+
+    for (i = 0; i < slcf->keys->nelts; i++) {
+
+        if (ngx_http_complex_value(r, &key[i].value, token) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        if (key[i].scheme) {
+            ngx_http_session_strip_scheme(token);
+        }
+
+        if (token->len == 0) {
+            continue;
+        }
+
+        rc = ngx_http_session_valid_token(token);
+
+        if (rc == NGX_OK) {
+            return NGX_OK;
+        }
+
+        if (rc == NGX_ERROR) {
+            zone = ngx_http_session_loc_zone(r);
+
+            if (zone && ngx_current_msec - zone->token_logged > 10000) {
+                zone->token_logged = ngx_current_msec;
+                ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                              "session token of %uz bytes ignored: tokens "
+                              "hold at most %d bytes and no control bytes",
+                              token->len, NGX_HTTP_SESSION_TOKEN_MAX);
+            }
+        }
+    }
+
+    return NGX_DECLINED;
+}
+
+
+/* the zone a location's session_key names sessions of */
+
+ngx_http_session_zone_t *
+ngx_http_session_loc_zone(ngx_http_request_t *r)
+{
+    ngx_http_session_loc_conf_t  *slcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_session_module);
+
+    if (slcf->track) {
+        return slcf->track->data;
+    }
+
+    if (slcf->endpoint) {
+        return slcf->endpoint->data;
+    }
+
+    return NULL;
 }

@@ -7,9 +7,28 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 #include <ngx_http.h>
-#include <sodium.h>
 
-#include "ngx_http_session_module.h"
+#include "ngx_http_session_common.h"
+
+
+/*
+ * Leaf helpers every layer uses: session ids in hex, tokens, flags,
+ * addresses, the packed variables of a session, dates.  Calls nothing
+ * of the module, reads no configuration and no zone.
+ */
+
+
+/* the six types of Zimbra's sessions, in Zimbra's order: types 0 to 5 */
+
+ngx_str_t  ngx_http_session_zimbra_types[] = {
+    ngx_string("soap"),
+    ngx_string("imap"),
+    ngx_string("admin"),
+    ngx_string("wiki"),
+    ngx_string("synclistener"),
+    ngx_string("waitset"),
+    ngx_null_string
+};
 
 
 static ngx_str_t  ngx_http_session_schemes[] = {
@@ -19,34 +38,6 @@ static ngx_str_t  ngx_http_session_schemes[] = {
     ngx_string("ESP-APIKEY "),
     ngx_null_string
 };
-
-
-/*
- * The zone's key never leaves the zone and its state file; SipHash-2-4
- * is a keyed PRF, so neither the token nor a way to forge a digest can
- * be had from a digest.
- */
-
-void
-ngx_http_session_digest(ngx_http_session_zone_t *zone, u_char *token,
-    size_t len, u_char *digest)
-{
-    (void) crypto_shorthash_siphashx24(digest, token, len, zone->sh->key);
-}
-
-
-uint64_t
-ngx_http_session_hash(ngx_http_session_zone_t *zone, u_char *data,
-    size_t len)
-{
-    uint64_t  h;
-    u_char    out[crypto_shorthash_siphash24_BYTES];
-
-    (void) crypto_shorthash_siphash24(out, data, len, zone->sh->key);
-    ngx_memcpy(&h, out, sizeof(uint64_t));
-
-    return h;
-}
 
 
 u_char *
@@ -331,116 +322,4 @@ ngx_http_session_time_iso(u_char *p, int64_t ms)
     return ngx_sprintf(p, "%4d-%02d-%02d %02d:%02d:%02dZ",
                        tm.ngx_tm_year, tm.ngx_tm_mon, tm.ngx_tm_mday,
                        tm.ngx_tm_hour, tm.ngx_tm_min, tm.ngx_tm_sec);
-}
-
-
-/*
- * The caller's token: the first non-empty session_key value.
- * NGX_DECLINED: none; NGX_ERROR: an allocation failed.
- */
-
-ngx_int_t
-ngx_http_session_caller(ngx_http_request_t *r, ngx_str_t *token)
-{
-    ngx_int_t                     rc;
-    ngx_uint_t                    i;
-    ngx_http_session_value_t     *key;
-    ngx_http_session_zone_t      *zone;
-    ngx_http_session_loc_conf_t  *slcf;
-
-    slcf = ngx_http_get_module_loc_conf(r, ngx_http_session_module);
-
-    if (slcf->keys == NULL) {
-        return NGX_DECLINED;
-    }
-
-    key = slcf->keys->elts;
-
-    for (i = 0; i < slcf->keys->nelts; i++) {
-
-        if (ngx_http_complex_value(r, &key[i].value, token) != NGX_OK) {
-            return NGX_ERROR;
-        }
-
-        if (key[i].scheme) {
-            ngx_http_session_strip_scheme(token);
-        }
-
-        if (token->len == 0) {
-            continue;
-        }
-
-        rc = ngx_http_session_valid_token(token);
-
-        if (rc == NGX_OK) {
-            return NGX_OK;
-        }
-
-        if (rc == NGX_ERROR) {
-            zone = ngx_http_session_loc_zone(r);
-
-            if (zone && ngx_current_msec - zone->token_logged > 10000) {
-                zone->token_logged = ngx_current_msec;
-                ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                              "session token of %uz bytes ignored: tokens "
-                              "hold at most %d bytes and no control bytes",
-                              token->len, NGX_HTTP_SESSION_TOKEN_MAX);
-            }
-        }
-    }
-
-    return NGX_DECLINED;
-}
-
-
-ngx_int_t
-ngx_http_session_is_admin(ngx_http_request_t *r)
-{
-    ngx_str_t                     value;
-    ngx_uint_t                    i;
-    ngx_http_session_value_t     *v;
-    ngx_http_session_loc_conf_t  *slcf;
-
-    slcf = ngx_http_get_module_loc_conf(r, ngx_http_session_module);
-
-    if (slcf->admin == NULL) {
-        return 0;
-    }
-
-    /* any of the values: "the admin account, or the admin key" */
-
-    v = slcf->admin->elts;
-
-    for (i = 0; i < slcf->admin->nelts; i++) {
-        if (ngx_http_complex_value(r, &v[i].value, &value) != NGX_OK) {
-            return 0;
-        }
-
-        if (ngx_http_session_flag(&value)) {
-            return 1;
-        }
-    }
-
-    return 0;
-}
-
-
-/* the zone a location's session_key names sessions of */
-
-ngx_http_session_zone_t *
-ngx_http_session_loc_zone(ngx_http_request_t *r)
-{
-    ngx_http_session_loc_conf_t  *slcf;
-
-    slcf = ngx_http_get_module_loc_conf(r, ngx_http_session_module);
-
-    if (slcf->track) {
-        return slcf->track->data;
-    }
-
-    if (slcf->endpoint) {
-        return slcf->endpoint->data;
-    }
-
-    return NULL;
 }

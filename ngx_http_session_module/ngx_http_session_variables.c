@@ -8,7 +8,14 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include "ngx_http_session_module.h"
+#include "ngx_http_session_track.h"
+
+
+/*
+ * The $session_* variables: the request's session as tracking found
+ * it.  Calls the request layer (ngx_http_session_track.c) and the
+ * store's type names.
+ */
 
 
 static ngx_http_session_ctx_t *ngx_http_session_live(ngx_http_request_t *r,
@@ -149,8 +156,8 @@ static ngx_int_t
 ngx_http_session_variable_type(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data)
 {
-    ngx_http_session_ctx_t   *ctx;
-    ngx_http_session_type_t  *t;
+    ngx_str_t                name;
+    ngx_http_session_ctx_t  *ctx;
 
     ctx = ngx_http_session_live(r, 1);
 
@@ -159,13 +166,9 @@ ngx_http_session_variable_type(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    /*
-     * Read unlocked: a type's slot is renamed only once no session holds
-     * it, and a name fits its slot whatever happens meanwhile.
-     */
-    t = &ctx->zone->sh->types[ctx->type];
+    ngx_http_session_type_name(ctx->zone, ctx->type, &name);
 
-    return ngx_http_session_variable_set(r, v, t->name, t->len);
+    return ngx_http_session_variable_set(r, v, name.data, name.len);
 }
 
 

@@ -181,31 +181,16 @@ __DATA__
 === TEST 5: the application's logout header, seen once its response is in
 --- http_config
     session_zone zone=s:1m keep_closed=10m;
+--- tracking
+    add_header X-Session "sid=$session_id";
 --- config
-    location /app/ {
-        add_header Set-Cookie "SID=$arg_sid; Path=/";
-        add_header X-User $arg_user;
-        add_header X-Logout $arg_logout;
-        return 200 "app\n";
-    }
-
-    location / {
-        session_track s;
-        session_key $cookie_SID;
-        session_create $upstream_cookie_SID;
-        session_account $upstream_http_x_user;
-        session_end $upstream_http_x_logout;
-        add_header X-Session "sid=$session_id";
-        proxy_pass http://127.0.0.1:$server_port/app$request_uri;
-    }
-
     location = /Session {
         session_track off;
         session_admin 1;
         session_list s;
     }
 --- request eval
-["GET /login?sid=a&user=alice", "GET /page", "GET /logout?logout=1",
+["GET /login?sid=a&u=alice", "GET /page", "GET /logout?logout=1",
  "GET /page", "GET /Session?userId=alice"]
 --- more_headers eval
 ["", "Cookie: SID=a", "Cookie: SID=a", "Cookie: SID=a",

@@ -244,6 +244,8 @@ Accept: application/json
 --- json eval
 ['@{$_->{sessions}} == 1 && $_->{sessions}[0]{user}{userId} eq "good1"',
  '@{$_->{sessions}} == 1 && $_->{sessions}[0]{host} eq "a b"']
+--- log_allows
+[error]
 --- error_log eval
 [qq{state file "$::dir/500-corrupt.state", line 3 skipped: unknown line},
  qq{state file "$::dir/500-corrupt.state", line 4 skipped: bad session id},
@@ -360,6 +362,8 @@ main::zone_conf('500-junk.state')
 GET /who
 --- response_body
 [] [] [] [] []
+--- log_allows
+[error]
 --- error_log eval
 [qq{session zone "s": "$::dir/500-junk.state" is not a usable session state file (line 1: unknown line)},
  qq{session zone "x2": state file "$::dir/500-other.state" belongs to zone "x": it is ignored}]
@@ -386,6 +390,8 @@ app
 --- grep_error_log: saving the sessions failed
 --- grep_error_log_out
 saving the sessions failed
+--- log_allows
+[error]
 --- error_log eval
 qq{session zone "s": saving the sessions failed: open() "$::dir/500-dirtmp.state.tmp" failed (21: Is a directory)}
 --- no_error_log
@@ -430,6 +436,8 @@ _EOC_
   && $_->{sessions}[0]{created} <= $_->{sessions}[0]{last}',
  '$_->{count} == 1 && $_->{sessions}[0]{logout} > 0
   && $_->{sessions}[0]{logout} <= $main::clock_now + 60000']
+--- log_allows
+[error]
 --- error_log eval
 [qq{state file "$::dir/500-clock.state", line 4 skipped: bad last access time},
  qq{session zone "s": 2 sessions loaded from "$::dir/500-clock.state" (0 expired, 0 not taken, 1 bad lines)}]

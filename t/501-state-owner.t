@@ -220,6 +220,8 @@ system("dd if=/dev/zero of=$::tmpfs/fill bs=1k count=64 2>/dev/null");
 --- response_body eval
 ["[bob]\n", "app\n"]
 --- wait: 2
+--- log_allows
+[error]
 --- error_log eval
 qr/session zone "s": saving the sessions failed: .*\(28: No space left on device\)/
 --- no_error_log

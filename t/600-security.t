@@ -98,6 +98,17 @@ __DATA__
  map { "Cookie: SID=SeCrEtToKeN-2\nAccept: application/json" } 1..9]
 --- response_body_unlike eval
 [map { qr/SeCrEtToKeN/i } 1..12]
+--- body_like eval
+[(map { qr/^ok\n\z/ } 1..3),
+ qr/"DumpSessionsResponse":\{"soap":\[\{"activeSessions":3,"activeAccounts":2,"zid":\[/,
+ qr/^\{"\@status":true,"params":\{.*"userId":"root"/,
+ qr/^\{"sessions":\[\{.*"userName":"root"/,
+ qr/^\{"sessions":\[(?:.*"sid":"[0-9a-f]{32}"){3}/s,
+ qr/"DumpSessionsResponse":\{"soap":\[\{"activeSessions":3,"activeAccounts":2,"s":\[/,
+ qr/^\{"sessions":\[\{.*"userName":"alice"/,
+ qr/^\{"sessions":\[(?:.*"sid":"[0-9a-f]{32}"){3}/s,
+ qr/^\{\s*"version": 1,\s*"zone": "s",.*"sessions": \{"open": 3,/s,
+ qr/^# HELP nginx_session_zone_size_bytes .*\nnginx_session_open_sessions\{[^}]*\} 3\n/s]
 --- error_code eval
 [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]
 --- no_error_log eval
@@ -113,6 +124,15 @@ __DATA__
  (map { "Cookie: SID=SeCrEtToKeN-9\nAccept: application/json" } 1..4)]
 --- response_body_unlike eval
 [map { qr/SeCrEtToKeN/i } 1..8]
+--- body_like eval
+[qr/<soap:Fault>.*service\.AUTH_REQUIRED/s,
+ qr/<methodCallResult status="fail">.*<code>0005<\/code>/s,
+ qr/<CVGui_GenericResp errorCode="5" /,
+ qr/^\{"error":\{"status":401,"message":"authentication required/,
+ qr/"Fault":\{.*"Code":"service\.AUTH_REQUIRED"/,
+ qr/^\{"\@status":false,"state":\{"code":"0005"/,
+ qr/^\{"errorCode":5,"errorMessage":"Access denied/,
+ qr/^\{"error":\{"status":401,"message":"authentication required/]
 --- error_code eval
 [500, 200, 401, 401, 500, 200, 401, 401]
 --- no_error_log

@@ -165,6 +165,8 @@ ok
 --- wait: 1
 --- error_log eval
 qr/\[error\] .*session fleet: the engine at 127\.0\.0\.1:\d+ is unavailable for zone "s": WRONGPASS/
+--- log_allows
+[error]
 --- fleet
 my $root = $Test::Nginx::Util::ServRoot;
 # a one-shot process: under ASan its configuration is never freed

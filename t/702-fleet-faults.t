@@ -103,6 +103,8 @@ __DATA__
 GET /login?t=tok-1&u=alice
 --- response_body
 app
+--- log_allows
+[error]
 --- fleet
 my $b = node_start(http_config => $::http_closed, config => $::config);
 ok((wait_until { main::who('b', 'tok-1') =~ /alice/ } 5), 'B has A\'s session');
@@ -160,6 +162,8 @@ GET /login?t=tok-w&u=wendy
 --- response_body
 app
 --- wait: 1
+--- log_allows
+[error]
 --- fleet
 like(main::who('a', 'tok-w'), qr/wendy/, 'the session is tracked locally');
 served('a', 'wrong password');
@@ -188,6 +192,8 @@ GET /login?t=tok-h&u=hal
 --- response_body
 app
 --- wait: 1
+--- log_allows
+[error]
 --- fleet
 like(main::who('a', 'tok-h'), qr/hal/, 'tracked locally');
 served('a', 'HTTP on the port');
@@ -212,6 +218,8 @@ GET /login?t=tok-e&u=eve
 --- response_body
 app
 --- wait: 1
+--- log_allows
+[error]
 --- fleet
 like(main::who('a', 'tok-e'), qr/eve/, 'tracked locally');
 served('a', 'a huge array');
@@ -235,6 +243,8 @@ GET /login?t=tok-b&u=bill
 --- response_body
 app
 --- wait: 2
+--- log_allows
+[error]
 --- fleet
 like(main::who('a', 'tok-b'), qr/bill/, 'tracked locally');
 served('a', 'a huge string');
@@ -258,6 +268,8 @@ GET /login?t=tok-c&u=cut
 --- response_body
 app
 --- wait: 1
+--- log_allows
+[error]
 --- fleet
 like(main::who('a', 'tok-c'), qr/cut/, 'tracked locally');
 served('a', 'a cut reply');
@@ -286,6 +298,8 @@ GET /login?t=tok-n&u=nora
 --- response_body
 app
 --- wait: 2
+--- log_allows
+[error]
 --- fleet
 like(main::who('a', 'tok-n'), qr/nora/, 'tracked locally');
 served('a', 'a silent engine');
@@ -338,6 +352,8 @@ ok((wait_until { main::status('a')->{fleet}{lookups}{timeouts} >= 1 } 3),
 GET /login?t=tok-k&u=kim
 --- response_body
 app
+--- log_allows
+[error]
 --- fleet
 engine_cmd({}, 'SET', 'session:s:00000000000000000000000000000000', 'a string');
 engine_cmd({}, 'HSET', 'session:s:11111111111111111111111111111111', 't', '<bad type>', 'c', '1', 'l', '2');
@@ -375,6 +391,8 @@ t::TestFleet::fleet_conf(password_file => t::TestFleet::password_file('acl-pw-27
 GET /login?t=tok-acl&u=ann
 --- response_body
 app
+--- log_allows
+[error]
 --- fleet
 ok((wait_until { scalar(engine_keys('session:s:*')) == 1 } 3), 'the session reached the engine');
 is(main::status('a')->{fleet}{state}, 'up', 'the user is in');

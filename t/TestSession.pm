@@ -15,6 +15,9 @@ package t::TestSession;
 #   --- json                 a Perl expression, true for each JSON body;
 #                            $_ is the decoded body
 #   --- json_prefix          the exact start of each body
+#   --- body_like eval       one pattern per request (undef: unchecked)
+#                            its body must match, beside what
+#                            response_body_unlike says it must not
 #   --- sids eval            one label per request (undef: unchecked) for
 #                            the body's "sid=HEX": "" wants "sid=" with no
 #                            value; requests with the same label want the
@@ -23,6 +26,17 @@ package t::TestSession;
 #                            served by at least N processes ("pid=N" in
 #                            their bodies): a session one worker created
 #                            was seen by the other one
+#   --- tracking             the tracked application most blocks need,
+#                            added to the block's config (see $Tracking
+#                            below); the section's lines go into its
+#                            tracked location; http_config defaults to
+#                            "session_zone zone=s:1m;"
+#   --- log_allows           levels this block may log although it does
+#                            not check them (one a line, "[error]")
+#
+# Every block checks that nginx logged no [alert], [error], [crit] or
+# [emerg], besides what its own no_error_log says, unless its error_log
+# expects that level, it must die, or log_allows names it.
 
 BEGIN {
     # in HUP mode Test::Nginx adds a second server on the same port, and
@@ -35,6 +49,40 @@ use JSON::PP ();
 use XML::LibXML ();
 
 our @EXPORT = qw(decode_json_body session_module);
+
+# the levels no block may log unless it says so
+my @quiet = ('[alert]', '[error]', '[crit]', '[emerg]');
+
+# The tracked application: an upstream at /app/ that logs in with
+# "Set-Cookie: SID=$arg_sid", names the account in X-User ($arg_u) and
+# logs out with X-Logout ($arg_logout); everything else is tracked in
+# zone "s" and proxied to it; /who answers with the request's session,
+# "sid=... account=... pid=...", without creating one.
+
+our $Tracking = <<'_EOC_';
+    location /app/ {
+        add_header Set-Cookie "SID=$arg_sid; Path=/";
+        add_header X-User $arg_u;
+        add_header X-Logout $arg_logout;
+        return 200 "app\n";
+    }
+
+    location / {
+        session_track s;
+        session_key $cookie_SID;
+        session_create $upstream_cookie_SID;
+        session_account $upstream_http_x_user;
+        session_end $upstream_http_x_logout;
+@TRACKING@
+        proxy_pass http://127.0.0.1:$server_port/app$request_uri;
+    }
+
+    location = /who {
+        session_track s;
+        session_key $cookie_SID;
+        return 200 "sid=$session_id account=$session_account pid=$pid\n";
+    }
+_EOC_
 
 use Cwd ();
 
@@ -75,10 +123,45 @@ add_block_preprocessor(sub {
         }
     }
 
-    if (!defined $block->no_error_log && !defined $block->error_log
-        && !defined $block->must_die)
-    {
-        $block->set_value("no_error_log", "[alert]\n[crit]\n[emerg]\n");
+    my $tracking = $block->tracking;
+
+    if (defined $tracking) {
+        $tracking =~ s/^\s+|\s+$//g;
+        $tracking =~ s/^/        /mg if length $tracking;
+
+        my $app = $Tracking;
+        my $lines = length $tracking ? "$tracking\n" : "";
+        $app =~ s/\@TRACKING\@\n/$lines/;
+
+        $block->set_value("config", $app . ($block->config // ''));
+        $block->set_value("http_config", "    session_zone zone=s:1m;\n")
+            unless defined $block->http_config;
+    }
+
+    return if defined $block->must_die;
+
+    # no alert, no error, unless the block expects or allows it
+
+    my $expected = join "\n", grep { defined }
+                   map { ref $_ eq 'ARRAY' ? @$_ : $_ }
+                   $block->error_log, $block->log_allows;
+
+    my $checked = $block->no_error_log;
+    my @have = !defined $checked ? ()
+               : ref $checked eq 'ARRAY' ? @$checked
+               : grep { /\S/ } split /\n/, $checked;
+
+    my @add = grep { my $l = $_;
+                     index($expected, $l) < 0 && !grep { $_ eq $l } @have }
+              @quiet;
+
+    return unless @add;
+
+    if (ref $checked eq 'ARRAY') {
+        $block->set_value("no_error_log", [@$checked, @add]);
+
+    } else {
+        $block->set_value("no_error_log", join("", map { "$_\n" } @have, @add));
     }
 });
 
@@ -177,6 +260,24 @@ add_response_body_check(sub {
                 }
             }
         }
+    }
+});
+
+add_response_body_check(sub {
+    my ($block, $body, $req_idx, $repeated_req_idx, $dry_run) = @_;
+    my $want = $block->body_like;
+
+    return if !defined $want;
+
+    $want = $want->[$req_idx] if ref $want eq 'ARRAY';
+
+    return if !defined $want;
+
+    SKIP: {
+        skip $block->name . " - body_like skipped: $dry_run", 1 if $dry_run;
+
+        like($body, $want, $block->name . " - body_like (req $req_idx, "
+                           . "repeat $repeated_req_idx)");
     }
 });
 

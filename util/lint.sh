@@ -5,7 +5,9 @@
 #   trailing spaces, // comments, and an allocation whose result the line
 #   after the statement does not check ("if (p == NULL)", "if (p)");
 #   tests (t/*.t, t/*.pm): --- ONLY and --- LAST left in, and lines that
-#   start with master_on().
+#   start with master_on();
+#   the file graph (util/layers.pl): each file uses its own layer and the
+#   ones below only, no cycle between files, the store's layout private.
 #
 # Prints FILE:LINE: PROBLEM for each finding; exits 1 if there is any.
 
@@ -14,7 +16,10 @@ set -e
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-exec perl -e '
+status=0
+perl util/layers.pl || status=1
+
+perl -e '
 use strict;
 use warnings;
 
@@ -108,4 +113,6 @@ if ($found) {
 }
 
 print "lint: ok\n";
-'
+' || status=1
+
+exit $status
