@@ -385,3 +385,25 @@ ok($ok, 'B has all ten sessions');
 like(node_log(), qr/missed changes the stream no longer holds: it reads the engine whole/,
      'after noticing the gap');
 node_stop();
+
+
+
+=== TEST 10: as an operator runs it: node B's workers as nobody, the secret and the password 0600 root, read by the master
+--- http_config eval: $::http
+--- config eval: $::config
+--- request
+GET /login?t=tok-10&u=olga
+--- response_body
+app
+--- fleet
+SKIP: {
+    skip 'needs root to start workers as another user', 4 if $> != 0;
+    is((stat(t::TestFleet::secret_file()))[2] & 07777, 0600, 'the secret is 0600');
+    my $b = node_start(http_config => $::http, config => $::config, user => 'nobody nogroup');
+    ok(!$b->{error}, 'node B starts with workers as nobody') or diag($b->{error});
+    my @users = map { (split)[1] } grep { (split)[2] != 1 }
+                `ps -o pid=,user=,ppid= --ppid $b->{pid}`;
+    ok(@users && !grep({ $_ ne 'nobody' } @users), "B's workers run as nobody (@users)");
+    like(main::who('b', 'tok-10'), qr/^\[olga\] \[[0-9a-f]{32}\]/, 'and share the sessions');
+    node_stop();
+}

@@ -252,7 +252,8 @@ sub node_start (%) {
 
     my $http = expand($o{http_config} // '');
     my $conf = expand($o{config} // '');
-    my $user = $> == 0 ? "user root;\n" : '';
+    my $user = $o{user} ? "user $o{user};\n"
+               : $> == 0 ? "user root;\n" : '';
     my $workers = $o{workers} // 2;
 
     open my $fh, '>', "$root/conf/nginx.conf" or die "$!";
