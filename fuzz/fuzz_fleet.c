@@ -128,6 +128,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         error = NULL;
 
+        if (ngx_http_session_fleet_decode_last(reply, &entries[0], &error)
+            != NGX_OK)
+        {
+            ngx_fuzz_assert(error != NULL);
+        }
+
+        error = NULL;
+
         if (ngx_http_session_fleet_decode_info(reply, &info, &error)
             != NGX_OK)
         {

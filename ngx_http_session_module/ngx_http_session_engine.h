@@ -184,6 +184,7 @@ struct ngx_http_session_fleet_s {
 
     ngx_str_t                        stream;      /* PREFIX "log" */
     ngx_str_t                        touch_stream;  /* PREFIX "touch" */
+    ngx_str_t                        seq_key;     /* PREFIX "seq" */
     ngx_str_t                        epoch_key;   /* PREFIX "epoch" */
     ngx_str_t                        pattern;     /* PREFIX "s:*" */
     u_char                           node[NGX_HTTP_SESSION_FLEET_NODE_LEN];
@@ -221,6 +222,7 @@ struct ngx_http_session_fleet_s {
     ngx_msec_t                       sync_started;
     ngx_http_session_fleet_id_t      start;       /* the stream at the scan */
     ngx_http_session_fleet_id_t      touch_start;
+    uint64_t                         start_seq;   /* the number of "start" */
     u_char                          *digests;     /* HGETALLs in flight */
     ngx_uint_t                       dhead;
     ngx_uint_t                       ndigests;
@@ -265,6 +267,7 @@ typedef struct {
 typedef struct {
     ngx_http_session_fleet_id_t  id;
     ngx_uint_t                   kind;        /* 0: skip it */
+    uint64_t                     n;           /* its number, 0: none */
     u_char                       digest[NGX_HTTP_SESSION_DIGEST_LEN];
     ngx_str_t                    node;
     redisReply                  *fields;      /* the entry's field list */
@@ -339,6 +342,8 @@ u_char *ngx_http_session_fleet_encode_touch(u_char *p,
 ngx_int_t ngx_http_session_fleet_decode_entries(redisReply *reply,
     ngx_str_t *stream, ngx_http_session_fleet_entry_t *entries,
     ngx_uint_t max, ngx_uint_t *n, const char **error);
+ngx_int_t ngx_http_session_fleet_decode_last(redisReply *reply,
+    ngx_http_session_fleet_entry_t *entry, const char **error);
 ngx_int_t ngx_http_session_fleet_decode_scan(redisReply *reply,
     uint64_t *cursor, redisReply **keys, const char **error);
 ngx_int_t ngx_http_session_fleet_decode_info(redisReply *reply,

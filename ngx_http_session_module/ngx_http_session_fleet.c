@@ -182,7 +182,7 @@ ngx_http_session_fleet_init_worker(ngx_cycle_t *cycle,
 
     /* the keys and numbers every command repeats */
 
-    p = ngx_pnalloc(cycle->pool, 4 * fcf->prefix.len + 24);
+    p = ngx_pnalloc(cycle->pool, 5 * fcf->prefix.len + 24);
     if (p == NULL) {
         return NGX_ERROR;
     }
@@ -194,6 +194,10 @@ ngx_http_session_fleet_init_worker(ngx_cycle_t *cycle,
     fleet->touch_stream.data = p;
     p = ngx_sprintf(p, "%Vtouch", &fcf->prefix);
     fleet->touch_stream.len = p - fleet->touch_stream.data;
+
+    fleet->seq_key.data = p;
+    p = ngx_sprintf(p, "%Vseq", &fcf->prefix);
+    fleet->seq_key.len = p - fleet->seq_key.data;
 
     fleet->epoch_key.data = p;
     p = ngx_sprintf(p, "%Vepoch", &fcf->prefix);

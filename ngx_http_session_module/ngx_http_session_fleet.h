@@ -138,6 +138,7 @@ typedef struct {
     /* under the zone's mutex */
     ngx_http_session_fleet_id_t  position;    /* the last entry applied */
     ngx_http_session_fleet_id_t  touched;     /* the same, touch stream */
+    uint64_t                     seq;         /* the number of "position" */
     int64_t                      error_at;
     u_char                       error[128];
     u_char                       node[NGX_HTTP_SESSION_FLEET_NODE_LEN];

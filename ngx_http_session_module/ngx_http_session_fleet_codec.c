@@ -798,6 +798,7 @@ ngx_http_session_fleet_decode_entry(redisReply *e,
     }
 
     entry->kind = 0;
+    entry->n = 0;
 
     /* deleted meanwhile: skipped, but read past */
 
@@ -814,6 +815,7 @@ ngx_http_session_fleet_decode_entry(redisReply *e,
 
     kind = 0;
     sid = 0;
+    entry->n = 0;
     entry->fields = fields;
     ngx_str_null(&entry->node);
     ngx_str_null(&entry->touches);
@@ -855,6 +857,15 @@ ngx_http_session_fleet_decode_entry(redisReply *e,
         } else if (f->len == 1 && f->str[0] == 'd') {
             entry->touches.data = (u_char *) v->str;
             entry->touches.len = v->len;
+
+        } else if (f->len == 1 && f->str[0] == 'n') {
+            if (ngx_http_session_fleet_number((u_char *) v->str, v->len,
+                                              UINT64_MAX, &entry->n)
+                != NGX_OK)
+            {
+                *error = "a bad number in a stream entry";
+                return NGX_ERROR;
+            }
         }
     }
 
@@ -869,6 +880,59 @@ ngx_http_session_fleet_decode_entry(redisReply *e,
     entry->kind = kind;
 
     return NGX_OK;
+}
+
+
+/*
+ * XREVRANGE ... COUNT 1: the stream's last entry, its id and number
+ * (0-0 and 0 when the stream is empty or missing).  NGX_DECLINED: an
+ * entry this module did not write ("error" says why), its id only.
+ */
+
+ngx_int_t
+ngx_http_session_fleet_decode_last(redisReply *reply,
+    ngx_http_session_fleet_entry_t *entry, const char **error)
+{
+    redisReply  *e;
+
+    ngx_memzero(entry, sizeof(ngx_http_session_fleet_entry_t));
+
+    if (reply->type == REDIS_REPLY_NIL
+        || (reply->type == REDIS_REPLY_ARRAY && reply->elements == 0))
+    {
+        return NGX_OK;
+    }
+
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 1) {
+        *error = "not a stream's last entry";
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_session_fleet_decode_entry(reply->element[0], entry, error)
+        == NGX_OK)
+    {
+        return NGX_OK;
+    }
+
+    /*
+     * An entry someone else wrote: where it is still counts, so the
+     * node follows the stream from there, without its number.
+     */
+
+    e = reply->element[0];
+
+    if (e->type == REDIS_REPLY_ARRAY && e->elements == 2
+        && e->element[0] && e->element[0]->type == REDIS_REPLY_STRING
+        && ngx_http_session_fleet_parse_id((u_char *) e->element[0]->str,
+                                           e->element[0]->len, &entry->id)
+           == NGX_OK)
+    {
+        entry->kind = 0;
+        entry->n = 0;
+        return NGX_DECLINED;
+    }
+
+    return NGX_ERROR;
 }
 
 

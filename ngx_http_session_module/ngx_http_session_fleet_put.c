@@ -41,9 +41,11 @@ static void ngx_http_session_fleet_sha(const char *script, u_char *hex);
 
 /*
  * Merges one record into the engine.  KEYS: the session's hash, the
- * stream.  ARGV: node, mode ("r" the record's account and variables win,
- * "f" the engine's are kept: putting back), timeout, how long a logout
- * is kept, the stream's length, sid, then the record's fields.
+ * stream, the stream's counter (each entry carries the next number, so a
+ * follower sees when entries were cut before it read them).  ARGV: node,
+ * mode ("r" the record's account and variables win, "f" the engine's are
+ * kept: putting back), timeout, how long a logout is kept, the stream's
+ * length, sid, then the record's fields.
  * Returns 1 merged, 0 nothing to do, -1 a key that is not ours, -2 a
  * record without its times.
  */
@@ -99,8 +101,9 @@ static const char  ngx_http_session_fleet_put_script[] =
 "  redis.call('PEXPIREAT', key, l + tonumber(ARGV[3]))\n"
 "end\n"
 "if publish then\n"
+"  local n = redis.call('INCR', KEYS[3])\n"
 "  redis.call('XADD', log, 'MAXLEN', '~', ARGV[5], '*', 'node', ARGV[1],\n"
-"             'kind', 'r', 'sid', ARGV[6],\n"
+"             'kind', 'r', 'n', n, 'sid', ARGV[6],\n"
 "             unpack(redis.call('HGETALL', key)))\n"
 "end\n"
 "return 1\n";
@@ -231,8 +234,8 @@ ngx_http_session_fleet_put(ngx_http_session_fleet_t *fleet,
 {
     u_char         *p;
     ngx_uint_t      n;
-    const char     *argv[11 + 2 * NGX_HTTP_SESSION_FLEET_FIELDS_MAX];
-    size_t          argvlen[11 + 2 * NGX_HTTP_SESSION_FLEET_FIELDS_MAX];
+    const char     *argv[12 + 2 * NGX_HTTP_SESSION_FLEET_FIELDS_MAX];
+    size_t          argvlen[12 + 2 * NGX_HTTP_SESSION_FLEET_FIELDS_MAX];
     u_char          key[NGX_HTTP_SESSION_FLEET_PREFIX_MAX + 2
                         + NGX_HTTP_SESSION_SID_LEN];
     u_char          buf[512];
@@ -244,36 +247,38 @@ ngx_http_session_fleet_put(ngx_http_session_fleet_t *fleet,
     argvlen[0] = 7;
     argv[1] = (const char *) fleet->put_sha;
     argvlen[1] = 40;
-    argv[2] = "2";
+    argv[2] = "3";
     argvlen[2] = 1;
     argv[3] = (const char *) key;
     argvlen[3] = p - key;
     argv[4] = (const char *) fleet->stream.data;
     argvlen[4] = fleet->stream.len;
-    argv[5] = (const char *) fleet->node;
-    argvlen[5] = NGX_HTTP_SESSION_FLEET_NODE_LEN;
-    argv[6] = (kind == NGX_HTTP_SESSION_FLEET_FILL) ? "f" : "r";
-    argvlen[6] = 1;
-    argv[7] = (const char *) fleet->ttl;
-    argvlen[7] = fleet->ttl_len;
-    argv[8] = (const char *) fleet->tomb;
-    argvlen[8] = fleet->tomb_len;
-    argv[9] = NGX_HTTP_SESSION_FLEET_MAXLEN;
-    argvlen[9] = sizeof(NGX_HTTP_SESSION_FLEET_MAXLEN) - 1;
-    argv[10] = (const char *) key + fleet->conf->prefix.len + 2;
-    argvlen[10] = NGX_HTTP_SESSION_SID_LEN;
+    argv[5] = (const char *) fleet->seq_key.data;
+    argvlen[5] = fleet->seq_key.len;
+    argv[6] = (const char *) fleet->node;
+    argvlen[6] = NGX_HTTP_SESSION_FLEET_NODE_LEN;
+    argv[7] = (kind == NGX_HTTP_SESSION_FLEET_FILL) ? "f" : "r";
+    argvlen[7] = 1;
+    argv[8] = (const char *) fleet->ttl;
+    argvlen[8] = fleet->ttl_len;
+    argv[9] = (const char *) fleet->tomb;
+    argvlen[9] = fleet->tomb_len;
+    argv[10] = NGX_HTTP_SESSION_FLEET_MAXLEN;
+    argvlen[10] = sizeof(NGX_HTTP_SESSION_FLEET_MAXLEN) - 1;
+    argv[11] = (const char *) key + fleet->conf->prefix.len + 2;
+    argvlen[11] = NGX_HTTP_SESSION_SID_LEN;
 
     n = ngx_http_session_fleet_encode_record(im, buf, sizeof(buf),
-                                             &argv[11], &argvlen[11],
+                                             &argv[12], &argvlen[12],
                                              sizeof(argv) / sizeof(argv[0])
-                                             - 11);
+                                             - 12);
     if (n == 0) {
         return NGX_ERROR;
     }
 
     return ngx_http_session_engine_send(fleet->engine, handler, data,
                                         fleet->wait,
-                                        (int) (11 + n), argv, argvlen);
+                                        (int) (12 + n), argv, argvlen);
 }
 
 

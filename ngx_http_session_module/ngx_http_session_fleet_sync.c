@@ -73,7 +73,7 @@ static void ngx_http_session_fleet_apply(ngx_http_session_fleet_t *fleet,
     ngx_http_session_fleet_entry_t *entry);
 static ngx_int_t ngx_http_session_fleet_advance(
     ngx_http_session_fleet_t *fleet, ngx_http_session_fleet_id_t *position,
-    ngx_http_session_fleet_id_t *id);
+    ngx_http_session_fleet_entry_t *entry, ngx_uint_t *gap);
 
 
 /*
@@ -172,9 +172,6 @@ ngx_http_session_fleet_sync_tick(ngx_http_session_fleet_t *fleet)
 
     case NGX_HTTP_SESSION_SYNC_FOLLOW:
         ngx_http_session_fleet_follow(fleet);
-
-        /* a follower slower than the stream's cut loses entries */
-        ngx_http_session_fleet_check_gap(fleet);
         break;
     }
 
@@ -529,8 +526,10 @@ ngx_http_session_fleet_start_done(ngx_http_session_engine_t *engine,
 {
     ngx_http_session_fleet_id_t *start = data;
 
-    redisReply                *e;
-    ngx_http_session_fleet_t  *fleet;
+    ngx_int_t                        rc;
+    const char                      *error;
+    ngx_http_session_fleet_t        *fleet;
+    ngx_http_session_fleet_entry_t   last;
 
     fleet = engine->data;
 
@@ -539,28 +538,32 @@ ngx_http_session_fleet_start_done(ngx_http_session_engine_t *engine,
         return;
     }
 
-    start->ms = 0;
-    start->seq = 0;
+    error = NULL;
 
-    if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 1) {
-        e = reply->element[0];
+    if (reply->type == REDIS_REPLY_ERROR) {
+        /* someone else's key: read from its start */
+        ngx_http_session_fleet_error(fleet, "a stream", reply->str);
+        ngx_memzero(&last, sizeof(ngx_http_session_fleet_entry_t));
 
-        if (e == NULL || e->type != REDIS_REPLY_ARRAY || e->elements != 2
-            || e->element[0] == NULL
-            || e->element[0]->type != REDIS_REPLY_STRING
-            || ngx_http_session_fleet_parse_id((u_char *) e->element[0]->str,
-                                               e->element[0]->len, start)
-               != NGX_OK)
-        {
+    } else {
+        rc = ngx_http_session_fleet_decode_last(reply, &last, &error);
+
+        if (rc != NGX_OK) {
+            (void) ngx_atomic_fetch_add(&fleet->sh->rejected, 1);
             ngx_http_session_fleet_error(fleet, "a stream's last entry",
-                                         "not a stream entry");
+                                         error);
+        }
+
+        if (rc == NGX_ERROR) {
             fleet->sync = NGX_HTTP_SESSION_SYNC_IDLE;
             return;
         }
+    }
 
-    } else if (reply->type == REDIS_REPLY_ERROR) {
-        /* someone else's key: read from its start */
-        ngx_http_session_fleet_error(fleet, "a stream", reply->str);
+    *start = last.id;
+
+    if (start == &fleet->start) {
+        fleet->start_seq = last.n;
     }
 
     if (start != &fleet->touch_start) {
@@ -784,6 +787,7 @@ ngx_http_session_fleet_resynced(ngx_http_session_fleet_t *fleet)
     ngx_shmtx_lock(&fleet->shpool->mutex);
     sh->position = fleet->start;
     sh->touched = fleet->touch_start;
+    sh->seq = fleet->start_seq;
     ngx_shmtx_unlock(&fleet->shpool->mutex);
 
     sh->synced = 1;
@@ -960,7 +964,7 @@ ngx_http_session_fleet_follow_done(ngx_http_session_engine_t *engine,
     ngx_http_session_fleet_t *fleet = data;
 
     int64_t                          lag;
-    ngx_uint_t                       i, n, s;
+    ngx_uint_t                       i, n, s, gap;
     ngx_str_t                       *stream;
     const char                      *error;
     ngx_http_session_fleet_id_t     *position;
@@ -986,6 +990,7 @@ ngx_http_session_fleet_follow_done(ngx_http_session_engine_t *engine,
     }
 
     lag = 0;
+    gap = 0;
 
     for (s = 0; s < 2; s++) {
         stream = s ? &fleet->touch_stream : &fleet->stream;
@@ -1010,8 +1015,8 @@ ngx_http_session_fleet_follow_done(ngx_http_session_engine_t *engine,
         }
 
         for (i = 0; i < n; i++) {
-            if (ngx_http_session_fleet_advance(fleet, position,
-                                               &entries[i].id)
+            if (ngx_http_session_fleet_advance(fleet, position, &entries[i],
+                                               &gap)
                 == NGX_OK)
             {
                 ngx_http_session_fleet_apply(fleet, &entries[i]);
@@ -1028,22 +1033,51 @@ ngx_http_session_fleet_follow_done(ngx_http_session_engine_t *engine,
 
     ngx_free(entries);
 
+    if (gap && fleet->sync == NGX_HTTP_SESSION_SYNC_FOLLOW) {
+        ngx_log_error(NGX_LOG_NOTICE, fleet->log, 0,
+                      "session fleet: zone \"%V\" missed changes the "
+                      "stream no longer holds: it reads the engine whole",
+                      &fleet->zone->name);
+        ngx_http_session_fleet_resync(fleet);
+        return;
+    }
+
     ngx_http_session_fleet_follow(fleet);
 }
 
 
 /* an entry is applied once, whichever worker read it: the node's place */
 
+/*
+ * The records' entries are numbered by the engine: a number that does
+ * not follow the last one applied means entries were cut from the
+ * stream before this node read them (it fell behind by more than the
+ * stream keeps), and the node reads the engine whole.
+ */
+
 static ngx_int_t
 ngx_http_session_fleet_advance(ngx_http_session_fleet_t *fleet,
-    ngx_http_session_fleet_id_t *position, ngx_http_session_fleet_id_t *id)
+    ngx_http_session_fleet_id_t *position,
+    ngx_http_session_fleet_entry_t *entry, ngx_uint_t *gap)
 {
-    ngx_int_t  rc;
+    ngx_int_t                     rc;
+    ngx_http_session_fleet_sh_t  *sh;
+
+    sh = fleet->sh;
 
     ngx_shmtx_lock(&fleet->shpool->mutex);
 
-    if (ngx_http_session_fleet_id_cmp(id, position) > 0) {
-        *position = *id;
+    if (ngx_http_session_fleet_id_cmp(&entry->id, position) > 0) {
+        *position = entry->id;
+
+        if (position == &sh->position && entry->n) {
+            if (sh->seq && entry->n != sh->seq + 1) {
+                *gap = 1;
+            }
+
+            sh->seq = entry->n;
+        }
+
         rc = NGX_OK;
 
     } else {
