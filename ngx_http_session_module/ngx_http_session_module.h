@@ -14,7 +14,7 @@
 
 
 /* bump whenever the layout of anything kept in the zone changes */
-#define NGX_HTTP_SESSION_FORMAT          4
+#define NGX_HTTP_SESSION_FORMAT          5
 
 #define NGX_HTTP_SESSION_DIGEST_LEN      16
 #define NGX_HTTP_SESSION_SID_LEN         32
@@ -33,6 +33,9 @@
 #define NGX_HTTP_SESSION_VAR_VALUE_MAX   255
 #define NGX_HTTP_SESSION_VARS_MAX        8
 #define NGX_HTTP_SESSION_VARS_SIZE       512
+
+/* busiest accounts kept for the status (ngx_http_session_top.c) */
+#define NGX_HTTP_SESSION_TOP             10
 
 /* session node flags */
 #define NGX_HTTP_SESSION_ENDED           0x01
@@ -172,6 +175,9 @@ typedef struct {
     uint64_t                     lock_slow;
     uint64_t                     lock_holds[NGX_HTTP_SESSION_LOCK_BUCKETS];
     uint64_t                     lock_total_ns;
+
+    /* the accounts with the most open sessions, in no order */
+    ngx_http_session_account_t  *top[NGX_HTTP_SESSION_TOP];
 
     /* kept so an eviction inside an update cannot free what it updates */
     ngx_http_session_node_t     *pinned_node;
@@ -342,6 +348,18 @@ typedef struct {
 } ngx_http_session_count_t;
 
 
+/* one of the busiest accounts, copied out of the zone */
+
+typedef struct {
+    u_char                       type;
+    u_char                       id_len;
+    u_char                       name_len;
+    uint32_t                     open;
+    u_char                       id[NGX_HTTP_SESSION_ID_MAX];
+    u_char                       name[NGX_HTTP_SESSION_NAME_MAX];
+} ngx_http_session_top_entry_t;
+
+
 typedef struct {
     size_t                       size;
     size_t                       used;
@@ -362,6 +380,8 @@ typedef struct {
     ngx_msec_t                   keep_closed;
     ngx_uint_t                   ntypes;
     ngx_http_session_type_t      types[NGX_HTTP_SESSION_MAX_TYPES];
+    ngx_uint_t                   ntop;      /* most open sessions first */
+    ngx_http_session_top_entry_t top[NGX_HTTP_SESSION_TOP];
 } ngx_http_session_stats_t;
 
 
@@ -405,6 +425,7 @@ struct ngx_http_session_stream_s {
 #define NGX_HTTP_SESSION_STATUS_AUTO         0
 #define NGX_HTTP_SESSION_STATUS_JSON         1
 #define NGX_HTTP_SESSION_STATUS_PROMETHEUS   2
+#define NGX_HTTP_SESSION_STATUS_HTML         3
 
 typedef struct {
     ngx_uint_t                   format;
@@ -602,6 +623,20 @@ void ngx_http_session_record_import(ngx_http_session_record_t *rec,
 const char *ngx_http_session_check(ngx_http_session_zone_t *zone);
 #endif
 
+/* ngx_http_session_top.c */
+void ngx_http_session_top_gain(ngx_http_session_shctx_t *sh,
+    ngx_http_session_account_t *acct);
+void ngx_http_session_top_drop(ngx_http_session_shctx_t *sh,
+    ngx_http_session_account_t *acct);
+void ngx_http_session_top_move(ngx_http_session_shctx_t *sh,
+    ngx_http_session_account_t *from, ngx_http_session_account_t *to);
+void ngx_http_session_top_copy(ngx_http_session_shctx_t *sh,
+    ngx_http_session_stats_t *st);
+#if (NGX_HTTP_SESSION_CHECK)
+const char *ngx_http_session_top_check(ngx_http_session_shctx_t *sh,
+    ngx_uint_t live);
+#endif
+
 /* ngx_http_session_util.c */
 void ngx_http_session_digest(ngx_http_session_zone_t *zone, u_char *token,
     size_t len, u_char *digest);
@@ -698,6 +733,12 @@ u_char *ngx_http_session_state_format(u_char *p, u_char *last,
 
 /* ngx_http_session_status.c */
 ngx_int_t ngx_http_session_status_parse(ngx_pool_t *pool, ngx_str_t *args,
+    ngx_http_session_status_query_t *q);
+
+/* ngx_http_session_dashboard.c */
+ngx_int_t ngx_http_session_dashboard_wanted(ngx_http_request_t *r,
+    ngx_http_session_status_query_t *q);
+ngx_int_t ngx_http_session_dashboard_send(ngx_http_request_t *r,
     ngx_http_session_status_query_t *q);
 
 /* ngx_http_session_endpoint.c */

@@ -1114,6 +1114,8 @@ ngx_http_session_attach(ngx_http_session_zone_t *zone,
             sh->types[acct->type].accounts++;
             sh->accounts++;
         }
+
+        ngx_http_session_top_gain(sh, acct);
     }
 }
 
@@ -1178,6 +1180,7 @@ static void
 ngx_http_session_free_account(ngx_http_session_zone_t *zone,
     ngx_http_session_account_t *acct)
 {
+    ngx_http_session_top_drop(zone->sh, acct);
     ngx_rbtree_delete(&zone->sh->account_tree, ngx_http_session_acnode(acct));
     ngx_slab_free_locked(zone->shpool, ngx_http_session_acnode(acct));
 }
@@ -1246,6 +1249,7 @@ ngx_http_session_rename_account(ngx_http_session_zone_t *zone,
         t->account = ngx_http_session_offset(t, a);
     }
 
+    ngx_http_session_top_move(zone->sh, old, a);
     ngx_rbtree_delete(&zone->sh->account_tree, ngx_http_session_acnode(old));
     ngx_slab_free_locked(zone->shpool, ngx_http_session_acnode(old));
 
@@ -2712,6 +2716,7 @@ ngx_http_session_stats(ngx_http_session_zone_t *zone,
     st->lock_total_ns = sh->lock_total_ns;
     st->ntypes = sh->ntypes;
     ngx_memcpy(st->types, sh->types, sizeof(sh->types));
+    ngx_http_session_top_copy(sh, st);
 
     ngx_http_session_unlock(zone);
 
@@ -2750,7 +2755,7 @@ ngx_http_session_check(ngx_http_session_zone_t *zone)
     uint64_t                     accts[NGX_HTTP_SESSION_MAX_TYPES];
     int64_t                      last;
     u_char                       digest[NGX_HTTP_SESSION_DIGEST_LEN];
-    ngx_uint_t                   t;
+    ngx_uint_t                   t, top;
     const char                  *err;
     ngx_queue_t                 *q;
     ngx_rbtree_node_t           *node, *root, *sentinel;
@@ -2866,6 +2871,7 @@ ngx_http_session_check(ngx_http_session_zone_t *zone)
     /* every account's list, and the lists without an account */
 
     listed = 0;
+    top = 0;
     accounts = 0;
     root = sh->account_tree.root;
     sentinel = sh->account_tree.sentinel;
@@ -2896,7 +2902,18 @@ ngx_http_session_check(ngx_http_session_zone_t *zone)
             accounts++;
         }
 
+        for (t = 0; t < NGX_HTTP_SESSION_TOP; t++) {
+            if (sh->top[t] == acct) {
+                top++;
+            }
+        }
+
         listed += n;
+    }
+
+    err = ngx_http_session_top_check(sh, top);
+    if (err) {
+        return err;
     }
 
     for (t = 0; t < sh->ntypes; t++) {
