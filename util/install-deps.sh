@@ -5,6 +5,7 @@
 
 set -e
 
+root=$(cd "$(dirname "$0")/.." && pwd)
 what=${1:-test}
 sudo=
 [ "$(id -u)" -eq 0 ] || sudo=sudo
@@ -93,9 +94,34 @@ build_deps() {
         gcc make libxml2-utils
 }
 
+# promtool, from Debian's prometheus package, unpacked into build/tools:
+# the server itself is not installed
+promtool_dep() {
+    tools=$root/build/tools
+    [ -x "$tools/promtool" ] && return 0
+    rm -rf "$tools/dl"
+    mkdir -p "$tools/dl"
+    if ! (cd "$tools/dl" && apt-get download prometheus >/dev/null 2>&1)
+    then
+        $sudo apt-get update -qq
+        apt_updated=1
+        (cd "$tools/dl" && apt-get download prometheus)
+    fi
+    dpkg-deb --fsys-tarfile "$tools"/dl/prometheus_*.deb \
+        | tar -xO ./usr/bin/promtool >"$tools/promtool.new"
+    chmod 755 "$tools/promtool.new"
+    mv "$tools/promtool.new" "$tools/promtool"
+    rm -rf "$tools/dl"
+    echo "install-deps: $("$tools/promtool" --version 2>&1 | head -n 1)"
+}
+
 test_deps() {
     build_deps
-    apt_install perl libjson-pp-perl libxml-libxml-perl curl
+    # the suite checks pages in a real browser (chromium over WebDriver)
+    # and metrics with promtool
+    apt_install perl libjson-pp-perl libxml-libxml-perl curl \
+        chromium chromium-driver fonts-dejavu-core
+    promtool_dep
     if ! perl -MTest::Nginx::Socket -e1 2>/dev/null; then
         forky_source
         if [ -z "$apt_updated" ]; then
