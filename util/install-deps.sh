@@ -1,7 +1,8 @@
 #!/bin/sh
 # Install what the build, the tests and the benchmark need on Debian 12.
 # Idempotent: every step is skipped when its result is already present.
-# Usage: util/install-deps.sh [build|test|valgrind|bench|asan|fuzz|all]
+# Usage: util/install-deps.sh [build|test|valgrind|bench|asan|fuzz|matrix|
+#                              deb|all]
 
 set -e
 
@@ -148,9 +149,15 @@ case "$what" in
     valgrind) test_deps; apt_install valgrind ;;
     bench) test_deps; apt_install wrk gnuplot-nox procps ;;
     asan) test_deps; asan_deps ;;
+    matrix) test_deps; apt_install libssl-dev zlib1g-dev dpkg-dev xz-utils ;;
+    deb) build_deps
+         apt_install debhelper dpkg-dev lintian build-essential util-linux
+         # the Build-Depends of debian/control
+         DEBIAN_FRONTEND=noninteractive $sudo apt-get build-dep -y -qq \
+             "$root" >/dev/null ;;
     fuzz) asan_deps ;;
     all) test_deps; apt_install valgrind wrk gnuplot-nox clang-14 \
              libclang-rt-14-dev ;;
-    *) echo "usage: $0 [build|test|valgrind|bench|asan|fuzz|all]" >&2
+    *) echo "usage: $0 [build|test|valgrind|bench|asan|fuzz|matrix|deb|all]" >&2
        exit 2 ;;
 esac
