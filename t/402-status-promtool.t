@@ -9,6 +9,7 @@ use t::TestSession 'no_plan';
 use t::StatusCheck;
 
 use File::Temp ();
+use JSON::PP ();
 
 our $promtool = $ENV{TEST_SESSION_PROMTOOL} || 'build/tools/promtool';
 
@@ -52,7 +53,7 @@ like($v->[1], qr/_total/, "and says why");
 
 === TEST 2: a busy zone: custom types, logouts, expiry, eviction, lock holds
 --- http_config
-    session_zone zone=sp2:64k timeout=1s keep_closed=1m;
+    session_zone zone=sp2:64k timeout=4s keep_closed=1m;
 --- config
     session_key $cookie_SID;
 
@@ -98,6 +99,7 @@ like($v->[1], qr/_total/, "and says why");
 GET /status
 --- pages
 # a 64k zone: a few hundred sessions evict, a pause expires the rest
+# (the timeout leaves the logins time enough on a busy machine)
 for my $i (1 .. 400) {
     my $type = (qw(soap imap mail-sync calendar))[$i % 4];
     my $r = get("/$type/login?t=p$i&u=user" . ($i % 37));
@@ -117,7 +119,7 @@ my $v = promtool($text);
 is($v->[0], 0, "promtool check metrics: exit 0") or diag($v->[1]);
 is($v->[1], "", "no lint problem") or diag($text);
 
-sleep 2;
+sleep 5;
 get("/soap/login?t=late&u=late");
 $text = get("/status?format=prometheus")->{content};
 like($text, qr/nginx_session_expired_total\{zone="sp2"\} [1-9]/,
@@ -125,5 +127,54 @@ like($text, qr/nginx_session_expired_total\{zone="sp2"\} [1-9]/,
 $v = promtool($text);
 is($v->[0], 0, "after expiry: exit 0") or diag($v->[1]);
 is($v->[1], "", "after expiry: no lint problem");
+--- no_error_log
+[error]
+
+
+
+=== TEST 3: the PromQL of the docs: rules and Grafana panels parse, and name only metrics the module exposes
+--- http_config
+    session_zone zone=sp3:1m;
+--- request
+GET /status?format=prometheus
+--- pages
+my $text = get("/status?format=prometheus")->{content};
+my %exposed = map { $_ => 1 } $text =~ /^# TYPE (\S+) /mg;
+for my $h (grep { $text =~ /^# TYPE \Q$_\E histogram$/m } keys %exposed) {
+    $exposed{"${h}_$_"} = 1 for qw(bucket sum count);
+}
+
+my $v = `'$main::promtool' check rules docs/prometheus-rules.yml 2>&1`;
+is($? >> 8, 0, "promtool check rules docs/prometheus-rules.yml") or diag($v);
+
+# Grafana's own macros and variables replaced by what they stand for
+CORE::open(my $fh, '<', 'docs/grafana-dashboard.json') or die $!;
+my $dash = JSON::PP->new->decode(do { local $/; <$fh> });
+my @exprs = map { $_->{expr} } map { @{ $_->{targets} } }
+            @{ $dash->{panels} };
+ok(@exprs >= 10, scalar(@exprs) . " panel queries");
+
+my $rules = File::Temp->new(SUFFIX => '.yml');
+print $rules "groups:\n  - name: grafana\n    rules:\n";
+my $i = 0;
+for my $e (@exprs) {
+    (my $q = $e) =~ s/\$__(?:rate_interval|range)/5m/g;
+    $q =~ s/\$(?:instance|zone)/.*/g;
+    $q =~ s/'/''/g;
+    $i++;
+    print $rules "      - record: grafana:panel_$i\n        expr: '$q'\n";
+}
+close $rules;
+$v = `'$main::promtool' check rules '$rules' 2>&1`;
+is($? >> 8, 0, "promtool parses every Grafana panel query") or diag($v);
+
+CORE::open($fh, '<', 'docs/prometheus-rules.yml') or die $!;
+my $yml = do { local $/; <$fh> };
+# metric names, not the names of recording rules (level:metric:ops)
+my %named = map { $_ => 1 }
+            (join(" ", @exprs) . $yml) =~ /(?<![:\w])(nginx_session_[a-z_]+)(?![:\w])/g;
+ok(%named >= 10, scalar(keys %named) . " metrics named");
+is_deeply([grep { !$exposed{$_} } sort keys %named], [],
+          "every metric the docs name is exposed");
 --- no_error_log
 [error]

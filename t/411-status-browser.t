@@ -15,6 +15,12 @@ use t::Browser;
 our $chromedriver_port = $ENV{TEST_SESSION_BROWSER_PORT}
                          || Test::Nginx::Util::server_port() + 50;
 
+# a browser per block, quit at its end: Chromium keeps connections open
+# (even on a blank page) that would keep the block's nginx from stopping
+sub t::StatusCheck::browser {
+    return t::Browser->new(port => $main::chromedriver_port);
+}
+
 # the page's formats, as a person reads them
 sub t::StatusCheck::int_text {
     my $n = sprintf("%.0f", shift);
@@ -89,7 +95,7 @@ __DATA__
 --- error_code eval
 [200, 200, 200, 200, 200, 200, 200]
 --- pages
-my $b = t::Browser->new(port => $main::chromedriver_port);
+my $b = browser();
 
 # a browser's own request, no format=: Accept decides
 $b->open(url("/status"));
@@ -166,7 +172,7 @@ $b->quit;
 --- request
 GET /login?t=first&u=alice
 --- pages
-my $b = t::Browser->new(port => $main::chromedriver_port);
+my $b = browser();
 
 # a long interval: the polls are the page's first and the Refresh click
 $b->open(url("/status?format=html&interval=3600"));
@@ -251,7 +257,7 @@ GET /fleet-status?format=html
 --- response_headers
 Content-Type: text/html; charset=utf-8
 --- pages
-my $b = t::Browser->new(port => $main::chromedriver_port);
+my $b = browser();
 
 $b->open(url("/fleet-status?format=html"));
 ok($b->wait_for('return document.body.getAttribute("data-polls") >= 1'),
@@ -285,7 +291,7 @@ $b->quit;
 --- request
 GET /login?t=r1&u=root
 --- pages
-my $b = t::Browser->new(port => $main::chromedriver_port);
+my $b = browser();
 
 # root is admin by account on /status/user: the browser carries its cookie
 $b->open(url("/favicon.ico"));
@@ -319,7 +325,7 @@ $b->quit;
 --- request
 GET /login?t=x0&u=admin
 --- pages
-my $b = t::Browser->new(port => $main::chromedriver_port);
+my $b = browser();
 my $shot = $ENV{TEST_SESSION_SCREENSHOT} || "build/dashboard.png";
 mkdir "build" if $shot eq "build/dashboard.png";
 my $rounds = $ENV{TEST_SESSION_SCREENSHOT_ROUNDS} || 6;

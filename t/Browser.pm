@@ -198,6 +198,7 @@ sub quit {
 
 sub DESTROY {
     my $self = shift;
+    local $?;   # quit waits for chromedriver: keep the caller's status
     $self->quit if $self->{pid};
 }
 

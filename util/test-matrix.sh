@@ -108,7 +108,7 @@ run_suite() {
     status=$(cat "$log.status")
 
     summary+=("$label: $(grep -E '^Files=' "$log" | tail -n 1 \
-                         | sed 's/ wallclock.*//; s/,$//'),\
+                         | sed 's/ wallclock secs.*/ s/'),\
  $(grep -E '^Result:' "$log" | tail -n 1)")
     return "$status"
 }
