@@ -5,7 +5,8 @@
 #   trailing spaces, // comments, and an allocation whose result the line
 #   after the statement does not check ("if (p == NULL)", "if (p)");
 #   tests (t/*.t, t/*.pm): --- ONLY and --- LAST left in, and lines that
-#   start with master_on().
+#   start with master_on(); the dashboard header out of step with
+#   dashboard.html (util/gen-dashboard.pl --check).
 #
 # Prints FILE:LINE: PROBLEM for each finding; exits 1 if there is any.
 
@@ -13,6 +14,9 @@ set -e
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+
+# the dashboard's C header is generated from dashboard.html: in step
+util/gen-dashboard.pl --check || { echo "lint: 1 finding(s)"; exit 1; }
 
 exec perl -e '
 use strict;
