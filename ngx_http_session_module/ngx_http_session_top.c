@@ -124,10 +124,12 @@ ngx_http_session_top_copy(ngx_http_session_shctx_t *sh,
 
         e->type = a->type;
         e->open = a->nactive;
-        e->id_len = a->id_len;
-        e->name_len = a->name_len;
-        ngx_memcpy(e->id, a->data, a->id_len);
-        ngx_memcpy(e->name, a->data + a->id_len, a->name_len);
+        /* the store refuses longer ones; the bound keeps the copy safe */
+        e->id_len = (u_char) ngx_min(a->id_len, NGX_HTTP_SESSION_ID_MAX);
+        e->name_len = (u_char) ngx_min(a->name_len,
+                                       NGX_HTTP_SESSION_NAME_MAX);
+        ngx_memcpy(e->id, a->data, e->id_len);
+        ngx_memcpy(e->name, a->data + a->id_len, e->name_len);
     }
 
     st->ntop = n;
