@@ -198,6 +198,7 @@ typedef struct {
     ngx_msec_t                   timeout;
     ngx_msec_t                   keep_closed;
     ngx_str_t                    state;
+    ngx_cycle_t                 *cycle;        /* the one configured */
     ngx_array_t                 *types;        /* custom names, config */
     u_char                       type_map[NGX_HTTP_SESSION_MAX_TYPES];
     ngx_event_t                  sweep;
@@ -205,6 +206,7 @@ typedef struct {
     ngx_msec_t                   token_logged;
     ngx_msec_t                   value_logged;
     ngx_msec_t                   full_logged;
+    uint64_t                     evicted_logged;  /* the total then */
     ngx_uint_t                   loaded;
     /* sessions created since are taken from another writer's state file */
     int64_t                      state_since;
@@ -218,19 +220,32 @@ typedef struct {
 } ngx_http_session_var_conf_t;
 
 
+/* a session_key or session_admin value */
+
+typedef struct {
+    ngx_http_complex_value_t     value;
+    ngx_uint_t                   scheme;      /* a header: "QSDK x" is x */
+} ngx_http_session_value_t;
+
+
 typedef ngx_int_t (*ngx_http_session_endpoint_pt)(ngx_http_request_t *r);
 
 
 typedef struct {
     ngx_shm_zone_t              *track;
-    ngx_array_t                 *keys;
+    ngx_array_t                 *keys;         /* ngx_http_session_value_t */
+    ngx_array_t                 *key_cookies;  /* ngx_str_t: the names
+                                                  of $cookie_NAME keys */
     ngx_http_complex_value_t    *create;
+    ngx_str_t                    create_cookie; /* $upstream_cookie_NAME,
+                                                   $cookie_NAME */
+    ngx_uint_t                   create_scheme; /* a header's value */
     ngx_http_complex_value_t    *end;
     ngx_int_t                    type;
     ngx_http_complex_value_t    *account_id;
     ngx_http_complex_value_t    *account_name;
     ngx_array_t                 *vars;
-    ngx_http_complex_value_t    *admin;
+    ngx_array_t                 *admin;        /* ngx_http_session_value_t */
 
     ngx_shm_zone_t              *endpoint;
     ngx_str_t                    instance;
@@ -261,6 +276,7 @@ typedef struct ngx_http_session_stream_s  ngx_http_session_stream_t;
 typedef struct {
     ngx_http_session_stream_t   *stream;
     ngx_http_session_zone_t     *zone;
+    ngx_array_t                 *keys;       /* the lookup's session_key */
     u_char                       digest[NGX_HTTP_SESSION_DIGEST_LEN];
 
     unsigned                     looked_up:1;
@@ -508,6 +524,7 @@ typedef struct {
     u_char                       addr[16];
     u_char                       create_digest[NGX_HTTP_SESSION_DIGEST_LEN];
     uint64_t                     evicted;     /* out: sessions evicted */
+    uint64_t                     evicted_total;  /* out: by the zone */
     ngx_str_t                    dropped;     /* out: a variable that did
                                                  not fit the session */
 } ngx_http_session_update_t;
@@ -577,6 +594,10 @@ extern uint64_t   ngx_http_session_own_holds;
 char *ngx_http_session_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 char *ngx_http_session_track(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 char *ngx_http_session_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_session_create(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_session_admin(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+ngx_uint_t ngx_http_session_header_value(ngx_str_t *value);
 char *ngx_http_session_type(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 char *ngx_http_session_account(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
@@ -645,6 +666,7 @@ uint64_t ngx_http_session_hash(ngx_http_session_zone_t *zone, u_char *data,
 u_char *ngx_http_session_sid(u_char *p, u_char *digest);
 ngx_int_t ngx_http_session_parse_sid(u_char *sid, size_t len, u_char *digest);
 ngx_int_t ngx_http_session_valid_token(ngx_str_t *token);
+void ngx_http_session_strip_scheme(ngx_str_t *token);
 ngx_int_t ngx_http_session_flag(ngx_str_t *value);
 ngx_int_t ngx_http_session_is_number(ngx_str_t *value);
 u_char *ngx_http_session_addr_text(u_char *p, u_char *addr, size_t len);
@@ -671,6 +693,11 @@ size_t ngx_http_session_escape_xml_len(u_char *src, size_t size);
 u_char *ngx_http_session_escape_xml(u_char *dst, u_char *src, size_t size);
 size_t ngx_http_session_escape_json_len(u_char *src, size_t size);
 u_char *ngx_http_session_escape_json(u_char *dst, u_char *src, size_t size);
+
+/* ngx_http_session_cookie.c */
+ngx_int_t ngx_http_session_cookie_name(ngx_str_t *value, ngx_str_t *name);
+void ngx_http_session_cookie_apply(ngx_http_request_t *r,
+    ngx_http_session_loc_conf_t *slcf, ngx_http_session_update_t *up);
 
 /* ngx_http_session_track.c */
 ngx_int_t ngx_http_session_track_init(ngx_conf_t *cf);
@@ -719,6 +746,9 @@ ngx_int_t ngx_http_session_bool(ngx_str_t *value);
 ngx_int_t ngx_http_session_arg(ngx_http_request_t *r, char *name,
     ngx_str_t *value);
 ngx_int_t ngx_http_session_accepts_json(ngx_http_request_t *r);
+
+/* ngx_http_session_state_dir.c */
+ngx_int_t ngx_http_session_state_dir_check(ngx_http_session_zone_t *zone);
 
 /* ngx_http_session_state.c */
 ngx_int_t ngx_http_session_state_load(ngx_http_session_zone_t *zone);

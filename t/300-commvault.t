@@ -363,7 +363,7 @@ $::Config =~ s/session_account .*?;//r
 
 
 
-=== TEST 16: a location that tracks another zone cannot serve an endpoint: nginx does not start
+=== TEST 16: an endpoint of another zone in a tracked server: it does not track, its callers are the zone's
 --- http_config
     session_zone zone=s:1m;
     session_zone zone=t:1m;
@@ -396,15 +396,31 @@ $::Config =~ s/session_account .*?;//r
         proxy_pass http://127.0.0.1:$server_port/app$request_uri;
     }
 
-    # session_track t inherited: callers are looked up in t
+    # session_track t inherited: the endpoint does not track, its
+    # callers are looked up in s
     location ~ ^/commandcenter/api/Sessions?$ {
         session_key $http_authtoken;
         session_admin $cv_admin;
         session_list s;
     }
---- must_die
---- error_log eval
-qr/serves session zone "\w+" in a location that tracks session zone "t\w*"/
+--- request eval
+["GET /s/login?t=tok-admin&u=admin", "GET /t/login?t=tok-bob&u=bob",
+ "GET /commandcenter/api/Session?userId=admin",
+ "GET /commandcenter/api/Session?userId=bob",
+ "GET /commandcenter/api/Session?userId=admin"]
+--- more_headers eval
+["", "", "Accept: application/json\nAuthtoken: QSDK tok-admin",
+ "Accept: application/json\nAuthtoken: QSDK tok-admin",
+ "Accept: application/json\nAuthtoken: QSDK tok-bob"]
+--- error_code eval
+[200, 200, 200, 200, 401]
+--- json eval
+[undef, undef,
+ '@{$_->{sessions}} == 1 && $_->{sessions}[0]{user}{userId} eq "admin"',
+ 'ref $_->{sessions} eq "ARRAY" && @{$_->{sessions}} == 0', undef]
+--- no_error_log
+[error]
+[emerg]
 
 
 
@@ -431,5 +447,55 @@ _EOC_
 [200, 200, 401]
 --- response_headers eval
 ["", "Cache-Control: no-store", "Cache-Control: no-store"]
+--- no_error_log
+[error]
+
+
+
+=== TEST 18: an internal redirect into the endpoint looks its caller up with the endpoint's own session_key
+A header-only endpoint (Authtoken) reached through a location whose key is
+the cookie and that looked its session up before the rewrite: the
+cookie's session is no caller of the endpoint.
+--- http_config
+    session_zone zone=s:1m;
+--- config
+    location /app/ {
+        add_header Set-Cookie "SID=$arg_t";
+        add_header X-User $arg_u;
+        return 200 "ok\n";
+    }
+
+    location /login {
+        session_track s;
+        session_key $cookie_SID;
+        session_create $upstream_cookie_SID;
+        session_account $upstream_http_x_user;
+        proxy_pass http://127.0.0.1:$server_port/app$request_uri;
+    }
+
+    location /old/ {
+        session_track s;
+        session_key $cookie_SID;
+        set $who $session_account;
+        rewrite ^ /commandcenter/api/Session last;
+    }
+
+    location = /commandcenter/api/Session {
+        session_key $http_authtoken;
+        session_list s;
+    }
+--- request eval
+["GET /login?t=tok-a&u=alice",
+ "GET /commandcenter/api/Session?userId=alice",
+ "GET /old/x?userId=alice",
+ "GET /old/x?userId=alice"]
+--- more_headers eval
+["", "Accept: application/json\nCookie: SID=tok-a",
+ "Accept: application/json\nCookie: SID=tok-a",
+ "Accept: application/json\nAuthtoken: QSDK tok-a"]
+--- error_code eval
+[200, 401, 401, 200]
+--- json eval
+[undef, undef, undef, '@{$_->{sessions}} == 1']
 --- no_error_log
 [error]
