@@ -36,6 +36,16 @@ sub t::StatusCheck::bytes_text {
     return ($i ? sprintf("%.1f", $n) : $n) . " $u[$i]";
 }
 
+# when a wait fails: what the page says, and the browser's console
+sub t::StatusCheck::page_state {
+    my $b = shift;
+    my $s = eval { $b->run('return (document.getElementById("state") || {})'
+                           . '.textContent + " polls="'
+                           . ' + document.body.getAttribute("data-polls")'
+                           . ' + " url=" + location.href') } // "no page: $@";
+    return join("\n", $s, eval { $b->console });
+}
+
 # what the page shows: [data-k] figures, table rows, rates, state
 our $read_page = <<'JS';
 var out = {figs: {}, busiest: [], types: {}, rates: {}, fleet: null};
@@ -177,7 +187,7 @@ my $b = browser();
 # a long interval: the polls are the page's first and the Refresh click
 $b->open(url("/status?format=html&interval=3600"));
 ok($b->wait_for('return document.body.getAttribute("data-polls") >= 1'),
-   "first poll");
+   "first poll") or diag(page_state($b));
 my (undef, $before) = get_json("/status");
 
 for my $i (1 .. 7) { login("d$i", u => "dave"); }
@@ -261,7 +271,7 @@ my $b = browser();
 
 $b->open(url("/fleet-status?format=html"));
 ok($b->wait_for('return document.body.getAttribute("data-polls") >= 1'),
-   "first poll");
+   "first poll") or diag(page_state($b));
 
 my $f = $b->run(<<'JS');
 var rows = {};
@@ -298,7 +308,7 @@ $b->open(url("/favicon.ico"));
 $b->add_cookie(SID => "r1");
 $b->open(url("/status/user?interval=3600"));
 ok($b->wait_for('return document.body.getAttribute("data-polls") >= 1'),
-   "first poll");
+   "first poll") or diag(page_state($b));
 is($b->run('return document.getElementById("state").textContent'), "live",
    "live as root");
 
@@ -332,7 +342,7 @@ my $rounds = $ENV{TEST_SESSION_SCREENSHOT_ROUNDS} || 6;
 
 $b->open(url("/status?format=html&interval=3600"));
 ok($b->wait_for('return document.body.getAttribute("data-polls") >= 1'),
-   "first poll");
+   "first poll") or diag(page_state($b));
 
 my @users = qw(alice bob carol dave erin frank grace heidi ivan judy mallory);
 my @types = ('', '', '', 'imap');

@@ -129,10 +129,11 @@ sub run {
                       { script => $script, args => \@args });
 }
 
-# waits until the script returns true, at most $secs seconds
+# waits until the script returns true, at most $secs seconds (30: a
+# shared machine under load can be slow to start a page)
 sub wait_for {
     my ($self, $script, $secs) = @_;
-    my $end = Time::HiRes::time() + ($secs // 10);
+    my $end = Time::HiRes::time() + ($secs // 30);
 
     while (Time::HiRes::time() < $end) {
         my $v = $self->run($script);
