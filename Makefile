@@ -36,7 +36,7 @@ export TEST_NGINX_SESSION_MODULE := $(MODULE)
 MATRIX      ?= 1.22 1.26 1.30
 
 .PHONY: all deps module run test test-valgrind test-asan fuzz fuzz-ci \
-        bench soak lint clean deb test-deb test-matrix dashboard
+        bench bench-status soak lint clean deb test-deb test-matrix dashboard
 
 all: module
 
@@ -96,6 +96,9 @@ fuzz-ci:
 bench: deps module
 	@util/install-deps.sh bench
 	@bench/run.sh $(MODULE)
+
+bench-status: deps module
+	@bench/status-cost.sh $(MODULE)
 
 soak: deps module
 	@util/install-deps.sh bench

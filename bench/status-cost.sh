@@ -10,7 +10,8 @@
 #
 # Usage: bench/status-cost.sh MODULE.so     (or make bench-status)
 # Knobs: STATUS_SESSIONS (1000000), STATUS_ACCOUNTS (100000),
-#        STATUS_ROUNDS (7), STATUS_PORT (21190)
+#        STATUS_ROUNDS (9), STATUS_PORT (21190), STATUS_SETTLE (10 s after
+#        loading, for the first save of the zone)
 
 set -eu
 
@@ -19,12 +20,14 @@ module=$(readlink -f "${1:?usage: bench/status-cost.sh MODULE.so}")
 nginx=${NGINX_BIN:-/usr/sbin/nginx}
 n=${STATUS_SESSIONS:-1000000}
 accounts=${STATUS_ACCOUNTS:-100000}
-rounds=${STATUS_ROUNDS:-7}
+rounds=${STATUS_ROUNDS:-9}
 port=${STATUS_PORT:-21190}
 dir=$root/build/bench-status
 
 rm -rf "$dir"
-mkdir -p "$dir/logs"
+mkdir -p "$dir/logs" "$dir/state"
+# worker 0 saves the state file: as root, workers run as nobody
+[ "$(id -u)" -ne 0 ] || chown nobody "$dir/state"
 
 # a state file of n open sessions; the key is any 32 hex digits
 perl -MDigest::MD5=md5_hex -e '
@@ -39,7 +42,8 @@ perl -MDigest::MD5=md5_hex -e '
                $now - 1000, $now;
     }
     print "end $n\n";
-' "$n" "$accounts" >"$dir/big.state"
+' "$n" "$accounts" >"$dir/state/big.state"
+chmod 600 "$dir/state/big.state"
 
 cat >"$dir/nginx.conf" <<EOF
 load_module $module;
@@ -50,7 +54,7 @@ events { worker_connections 256; }
 http {
     access_log off;
     session_zone zone=big:$(( n / 1000000 * 256 + 64 ))m timeout=1h
-                 state=$dir/big.state;
+                 state=$dir/state/big.state;
     session_zone zone=empty:1m;
     server {
         listen 127.0.0.1:$port;
@@ -80,11 +84,20 @@ done
 loaded=$(echo "$(date +%s.%N) - $start" | bc)
 [ "${open:-0}" -ge "$n" ] || { echo "status-cost: only ${open:-0} loaded"; exit 1; }
 
+# worker 0 saves the loaded zone once, in steps: let it finish first
+sleep "${STATUS_SETTLE:-10}"
+
 # the mean time of 50 sequential requests, in ms
 mean() {
-    curl -s -o /dev/null -w '%{time_total}\n' \
-        $(for _ in $(seq 50); do echo "http://127.0.0.1:$port/$1?format=json"; done) \
-    | awk '{ s += $1 } END { printf "%.3f\n", s / NR * 1000 }'
+    local args=() i
+    for i in $(seq 50); do
+        args+=(-o /dev/null "http://127.0.0.1:$port/$1?format=json")
+    done
+    curl -s -w '%{http_code} %{time_total}\n' "${args[@]}" \
+    | awk '$1 != 200 { bad++ } { s += $2 }
+           END { if (bad) { print "status-cost: not 200" > "/dev/stderr";
+                            exit 1 }
+                 printf "%.3f\n", s / NR * 1000 }'
 }
 
 big=()
