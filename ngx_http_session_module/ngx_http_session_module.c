@@ -95,6 +95,20 @@ static ngx_command_t  ngx_http_session_commands[] = {
       offsetof(ngx_http_session_loc_conf_t, max_body_size),
       NULL },
 
+    { ngx_string("session_field"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_2MORE,
+      ngx_http_session_field,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("session_jwt"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_session_jwt,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("session_dump"),
       NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_http_session_endpoint,
@@ -169,6 +183,10 @@ ngx_http_session_preconfiguration(ngx_conf_t *cf)
 
     xmlInitParser();
 
+    if (ngx_http_session_login_add_variables(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     return ngx_http_session_add_variables(cf);
 }
 
@@ -180,7 +198,11 @@ ngx_http_session_postconfiguration(ngx_conf_t *cf)
         return NGX_ERROR;
     }
 
-    return ngx_http_session_track_init(cf);
+    if (ngx_http_session_track_init(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_session_login_init(cf);
 }
 
 
@@ -247,6 +269,8 @@ ngx_http_session_create_loc_conf(ngx_conf_t *cf)
     slcf->vars = NGX_CONF_UNSET_PTR;
     slcf->admin = NGX_CONF_UNSET_PTR;
     slcf->max_body_size = NGX_CONF_UNSET_SIZE;
+    slcf->fields = NGX_CONF_UNSET_PTR;
+    slcf->jwt = NGX_CONF_UNSET_PTR;
 
     return slcf;
 }
@@ -277,6 +301,10 @@ ngx_http_session_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_ptr_value(conf->admin, prev->admin, NULL);
     ngx_conf_merge_size_value(conf->max_body_size, prev->max_body_size,
                               64 * 1024);
+
+    if (ngx_http_session_login_merge(cf, prev, conf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
+    }
 
     /* the account's id and name are one setting */
     if (conf->account_id == NGX_CONF_UNSET_PTR) {

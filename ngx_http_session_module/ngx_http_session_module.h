@@ -215,6 +215,11 @@ typedef struct {
 typedef ngx_int_t (*ngx_http_session_endpoint_pt)(ngx_http_request_t *r);
 
 
+/* the login layer's (ngx_http_session_login.h) */
+typedef struct ngx_http_session_login_s  ngx_http_session_login_t;
+typedef struct ngx_http_session_jwt_conf_s  ngx_http_session_jwt_conf_t;
+
+
 typedef struct {
     ngx_shm_zone_t              *track;
     ngx_array_t                 *keys;
@@ -233,6 +238,11 @@ typedef struct {
     ngx_shm_zone_t              *endpoint;
     ngx_str_t                    instance;
     size_t                       max_body_size;
+
+    ngx_array_t                 *fields;       /* session_field */
+    ngx_uint_t                   request_fields;   /* of "fields" */
+    ngx_uint_t                   response_fields;
+    ngx_http_session_jwt_conf_t *jwt;
 } ngx_http_session_loc_conf_t;
 
 
@@ -267,7 +277,10 @@ typedef struct {
     unsigned                     created:1;
     unsigned                     applied:1;
     unsigned                     ended:1;
+    unsigned                     deferred:1;  /* until the response body */
     unsigned                     snapshot:1;  /* the fields below are set */
+
+    ngx_http_session_login_t    *login;
 
     u_char                       type;
     int64_t                      created_at;
@@ -570,6 +583,14 @@ char *ngx_http_session_endpoint(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 ngx_int_t ngx_http_session_check_refs(ngx_conf_t *cf);
 
+/* the login layer's directives: ngx_http_session_field.c, _jwt.c */
+char *ngx_http_session_field(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_session_jwt(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+ngx_int_t ngx_http_session_login_init(ngx_conf_t *cf);
+ngx_int_t ngx_http_session_login_add_variables(ngx_conf_t *cf);
+char *ngx_http_session_login_merge(ngx_conf_t *cf,
+    ngx_http_session_loc_conf_t *prev, ngx_http_session_loc_conf_t *conf);
+
 /* ngx_http_session_shm.c */
 ngx_int_t ngx_http_session_init_zone(ngx_shm_zone_t *shm_zone, void *data);
 ngx_int_t ngx_http_session_init_worker_zone(ngx_cycle_t *cycle,
@@ -655,6 +676,7 @@ ngx_http_session_ctx_t *ngx_http_session_find(ngx_http_request_t *r);
 ngx_http_session_ctx_t *ngx_http_session_find_snapshot(ngx_http_request_t *r);
 ngx_http_session_ctx_t *ngx_http_session_authenticate(ngx_http_request_t *r,
     ngx_str_t *token);
+ngx_int_t ngx_http_session_apply(ngx_http_request_t *r);
 
 /* ngx_http_session_stream.c */
 ngx_http_session_stream_t *ngx_http_session_stream_create(
