@@ -141,7 +141,7 @@ ngx_http_session_parse_xml(ngx_pool_t *pool, ngx_str_t *body,
 {
     int                  options;
     xmlDocPtr            doc;
-    xmlErrorPtr          err;
+    const xmlError      *err;
     ngx_uint_t           dtd;
     xmlParserCtxtPtr     ctxt;
     ngx_pool_cleanup_t  *cln;

@@ -13,6 +13,8 @@
 
 static ngx_int_t ngx_http_session_name_ok(ngx_str_t *name, size_t max,
     ngx_uint_t dots);
+static ngx_array_t *ngx_http_session_values(ngx_conf_t *cf,
+    ngx_command_t *cmd);
 static ngx_shm_zone_t *ngx_http_session_ref(ngx_conf_t *cf,
     ngx_command_t *cmd, ngx_str_t *name);
 
@@ -57,6 +59,7 @@ ngx_http_session_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     zone->timeout = 30 * 60 * 1000;
     zone->keep_closed = 0;
+    zone->cycle = cf->cycle;
     zone->types = &smcf->types;
 
     size = 0;
@@ -288,24 +291,25 @@ ngx_http_session_track(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
-char *
-ngx_http_session_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    ngx_http_session_loc_conf_t *slcf = conf;
+/*
+ * session_key and session_admin: several values, each compiled; a value
+ * that is exactly a request header ("$http_NAME") may carry a scheme
+ * before the token ("Authorization: Bearer x"), any other may not.
+ */
 
-    ngx_str_t                         *value, name, *cookie;
+static ngx_array_t *
+ngx_http_session_values(ngx_conf_t *cf, ngx_command_t *cmd)
+{
+    ngx_str_t                         *value;
     ngx_uint_t                         i;
-    ngx_http_complex_value_t          *cv;
+    ngx_array_t                       *values;
+    ngx_http_session_value_t          *v;
     ngx_http_compile_complex_value_t   ccv;
 
-    if (slcf->keys != NGX_CONF_UNSET_PTR) {
-        return "is duplicate";
-    }
-
-    slcf->keys = ngx_array_create(cf->pool, cf->args->nelts - 1,
-                                  sizeof(ngx_http_complex_value_t));
-    if (slcf->keys == NULL) {
-        return NGX_CONF_ERROR;
+    values = ngx_array_create(cf->pool, cf->args->nelts - 1,
+                              sizeof(ngx_http_session_value_t));
+    if (values == NULL) {
+        return NULL;
     }
 
     value = cf->args->elts;
@@ -315,25 +319,88 @@ ngx_http_session_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         if (value[i].len == 0) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "empty value in \"%V\"", &cmd->name);
-            return NGX_CONF_ERROR;
+            return NULL;
         }
 
-        cv = ngx_array_push(slcf->keys);
-        if (cv == NULL) {
-            return NGX_CONF_ERROR;
+        v = ngx_array_push(values);
+        if (v == NULL) {
+            return NULL;
         }
 
         ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
 
         ccv.cf = cf;
         ccv.value = &value[i];
-        ccv.complex_value = cv;
+        ccv.complex_value = &v->value;
 
         if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
-            return NGX_CONF_ERROR;
+            return NULL;
         }
 
-        /* a response that deletes this cookie ends the session */
+        v->scheme = ngx_http_session_header_value(&value[i]);
+    }
+
+    return values;
+}
+
+
+/* a value that is exactly "$http_NAME" or "$upstream_http_NAME" */
+
+ngx_uint_t
+ngx_http_session_header_value(ngx_str_t *value)
+{
+    u_char  *p, *last;
+
+    if (value->len > sizeof("$http_") - 1
+        && ngx_strncmp(value->data, "$http_", sizeof("$http_") - 1) == 0)
+    {
+        p = value->data + sizeof("$http_") - 1;
+
+    } else if (value->len > sizeof("$upstream_http_") - 1
+               && ngx_strncmp(value->data, "$upstream_http_",
+                              sizeof("$upstream_http_") - 1)
+                  == 0)
+    {
+        p = value->data + sizeof("$upstream_http_") - 1;
+
+    } else {
+        return 0;
+    }
+
+    for (last = value->data + value->len; p < last; p++) {
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')
+              || (*p >= '0' && *p <= '9') || *p == '_'))
+        {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+char *
+ngx_http_session_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_session_loc_conf_t *slcf = conf;
+
+    ngx_str_t   *value, name, *cookie;
+    ngx_uint_t   i;
+
+    if (slcf->keys != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    slcf->keys = ngx_http_session_values(cf, cmd);
+    if (slcf->keys == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    value = cf->args->elts;
+
+    /* a response that deletes one of these cookies ends the session */
+
+    for (i = 1; i < cf->args->nelts; i++) {
 
         if (ngx_http_session_cookie_name(&value[i], &name) != NGX_OK) {
             continue;
@@ -353,6 +420,24 @@ ngx_http_session_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         }
 
         *cookie = name;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+char *
+ngx_http_session_admin(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_session_loc_conf_t *slcf = conf;
+
+    if (slcf->admin != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    slcf->admin = ngx_http_session_values(cf, cmd);
+    if (slcf->admin == NULL) {
+        return NGX_CONF_ERROR;
     }
 
     return NGX_CONF_OK;
@@ -391,6 +476,8 @@ ngx_http_session_create(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     /* a deleting Set-Cookie of this cookie creates nothing */
 
     (void) ngx_http_session_cookie_name(&value[1], &slcf->create_cookie);
+
+    slcf->create_scheme = ngx_http_session_header_value(&value[1]);
 
     return NGX_CONF_OK;
 }

@@ -82,10 +82,10 @@ static ngx_command_t  ngx_http_session_commands[] = {
       NULL },
 
     { ngx_string("session_admin"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_set_complex_value_slot,
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_session_admin,
       NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_session_loc_conf_t, admin),
+      0,
       NULL },
 
     { ngx_string("session_max_body_size"),
@@ -282,6 +282,18 @@ ngx_http_session_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_session_loc_conf_t *prev = parent;
     ngx_http_session_loc_conf_t *conf = child;
 
+    /*
+     * An endpoint of another zone in a tracked server does not track: an
+     * endpoint's caller is looked up in the zone the location tracks, and
+     * tracking another zone would make every caller a stranger to it.
+     */
+
+    if (conf->track == NGX_CONF_UNSET_PTR && conf->endpoint
+        && prev->track && prev->track != conf->endpoint)
+    {
+        conf->track = NULL;
+    }
+
     ngx_conf_merge_ptr_value(conf->track, prev->track, NULL);
     /* the cookie names go with the values they were read from */
 
@@ -291,6 +303,7 @@ ngx_http_session_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     if (conf->create == NGX_CONF_UNSET_PTR) {
         conf->create_cookie = prev->create_cookie;
+        conf->create_scheme = prev->create_scheme;
     }
 
     ngx_conf_merge_ptr_value(conf->keys, prev->keys, NULL);
@@ -315,17 +328,14 @@ ngx_http_session_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_ptr_value(conf->account_id, NULL, NULL);
     ngx_conf_merge_ptr_value(conf->account_name, NULL, NULL);
 
-    /*
-     * An endpoint's caller is looked up in the zone the location tracks:
-     * tracking another zone would make every caller a stranger to it.
-     */
-
     if (conf->endpoint && conf->track && conf->track != conf->endpoint) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "a session endpoint serves session zone \"%V\" "
                            "in a location that tracks session zone \"%V\": "
-                           "add \"session_track off;\" or track \"%V\"",
+                           "remove \"session_track %V;\" from this "
+                           "location, or write \"session_track %V;\"",
                            &conf->endpoint->shm.name,
+                           &conf->track->shm.name,
                            &conf->track->shm.name,
                            &conf->endpoint->shm.name);
         return NGX_CONF_ERROR;

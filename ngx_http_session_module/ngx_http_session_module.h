@@ -192,6 +192,7 @@ typedef struct {
     ngx_msec_t                   timeout;
     ngx_msec_t                   keep_closed;
     ngx_str_t                    state;
+    ngx_cycle_t                 *cycle;        /* the one configured */
     ngx_array_t                 *types;        /* custom names, config */
     u_char                       type_map[NGX_HTTP_SESSION_MAX_TYPES];
     ngx_event_t                  sweep;
@@ -212,6 +213,14 @@ typedef struct {
 } ngx_http_session_var_conf_t;
 
 
+/* a session_key or session_admin value */
+
+typedef struct {
+    ngx_http_complex_value_t     value;
+    ngx_uint_t                   scheme;      /* a header: "QSDK x" is x */
+} ngx_http_session_value_t;
+
+
 typedef ngx_int_t (*ngx_http_session_endpoint_pt)(ngx_http_request_t *r);
 
 
@@ -222,18 +231,19 @@ typedef struct ngx_http_session_jwt_conf_s  ngx_http_session_jwt_conf_t;
 
 typedef struct {
     ngx_shm_zone_t              *track;
-    ngx_array_t                 *keys;
+    ngx_array_t                 *keys;         /* ngx_http_session_value_t */
     ngx_array_t                 *key_cookies;  /* ngx_str_t: the names
                                                   of $cookie_NAME keys */
     ngx_http_complex_value_t    *create;
     ngx_str_t                    create_cookie; /* $upstream_cookie_NAME,
                                                    $cookie_NAME */
+    ngx_uint_t                   create_scheme; /* a header's value */
     ngx_http_complex_value_t    *end;
     ngx_int_t                    type;
     ngx_http_complex_value_t    *account_id;
     ngx_http_complex_value_t    *account_name;
     ngx_array_t                 *vars;
-    ngx_http_complex_value_t    *admin;
+    ngx_array_t                 *admin;        /* ngx_http_session_value_t */
 
     ngx_shm_zone_t              *endpoint;
     ngx_str_t                    instance;
@@ -575,6 +585,8 @@ char *ngx_http_session_track(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 char *ngx_http_session_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 char *ngx_http_session_create(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+char *ngx_http_session_admin(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+ngx_uint_t ngx_http_session_header_value(ngx_str_t *value);
 char *ngx_http_session_type(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 char *ngx_http_session_account(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
@@ -637,6 +649,7 @@ uint64_t ngx_http_session_hash(ngx_http_session_zone_t *zone, u_char *data,
 u_char *ngx_http_session_sid(u_char *p, u_char *digest);
 ngx_int_t ngx_http_session_parse_sid(u_char *sid, size_t len, u_char *digest);
 ngx_int_t ngx_http_session_valid_token(ngx_str_t *token);
+void ngx_http_session_strip_scheme(ngx_str_t *token);
 ngx_int_t ngx_http_session_flag(ngx_str_t *value);
 ngx_int_t ngx_http_session_is_number(ngx_str_t *value);
 u_char *ngx_http_session_addr_text(u_char *p, u_char *addr, size_t len);
@@ -717,6 +730,9 @@ ngx_int_t ngx_http_session_bool(ngx_str_t *value);
 ngx_int_t ngx_http_session_arg(ngx_http_request_t *r, char *name,
     ngx_str_t *value);
 ngx_int_t ngx_http_session_accepts_json(ngx_http_request_t *r);
+
+/* ngx_http_session_state_dir.c */
+ngx_int_t ngx_http_session_state_dir_check(ngx_http_session_zone_t *zone);
 
 /* ngx_http_session_state.c */
 ngx_int_t ngx_http_session_state_load(ngx_http_session_zone_t *zone);

@@ -176,6 +176,10 @@ ngx_http_session_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     zone->shpool = shpool;
     zone->log = shm_zone->shm.log;
 
+    if (ngx_http_session_state_dir_check(zone) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     if (ozone || shm_zone->shm.exists) {
         sh = shpool->data;
 

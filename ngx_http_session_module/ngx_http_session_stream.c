@@ -498,6 +498,11 @@ ngx_http_session_add_header(ngx_http_request_t *r, ngx_str_t *name,
     h->key = *name;
     h->value = *value;
 
+#if (nginx_version >= 1023000)
+    /* nginx 1.23 links the values of a multi-valued header */
+    h->next = NULL;
+#endif
+
     return NGX_OK;
 }
 

@@ -214,6 +214,10 @@ ngx_http_session_prepare(ngx_http_request_t *r,
         ngx_http_session_cookie_apply(r, slcf, up);
     }
 
+    if (up->create.len && slcf->create_scheme) {
+        ngx_http_session_strip_scheme(&up->create);
+    }
+
     if (up->create.len) {
         rc = ngx_http_session_valid_token(&up->create);
 

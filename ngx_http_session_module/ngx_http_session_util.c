@@ -16,6 +16,7 @@ static ngx_str_t  ngx_http_session_schemes[] = {
     ngx_string("QSDK "),
     ngx_string("SAML "),
     ngx_string("Bearer "),
+    ngx_string("ESP-APIKEY "),
     ngx_null_string
 };
 
@@ -99,16 +100,16 @@ ngx_http_session_parse_sid(u_char *sid, size_t len, u_char *digest)
 
 
 /*
- * A token written with the schemes Commvault's clients put before it
- * ("QSDK x", "SAML x", "Bearer x") is the token x.  Tokens with control
- * bytes, or longer than the limit, are not tokens.
+ * A header value written with the schemes the vendors' clients put
+ * before a token (Commvault's "QSDK x", "SAML x", "Bearer x", Hornbill's
+ * "ESP-APIKEY x") carries the token x.  Only headers do: a cookie
+ * "Bearer x" is that whole text.
  */
 
-ngx_int_t
-ngx_http_session_valid_token(ngx_str_t *token)
+void
+ngx_http_session_strip_scheme(ngx_str_t *token)
 {
-    u_char      *p, *last;
-    ngx_str_t   *scheme;
+    ngx_str_t  *scheme;
 
     for (scheme = ngx_http_session_schemes; scheme->len; scheme++) {
         if (token->len > scheme->len
@@ -116,9 +117,18 @@ ngx_http_session_valid_token(ngx_str_t *token)
         {
             token->data += scheme->len;
             token->len -= scheme->len;
-            break;
+            return;
         }
     }
+}
+
+
+/* tokens with control bytes, or longer than the limit, are not tokens */
+
+ngx_int_t
+ngx_http_session_valid_token(ngx_str_t *token)
+{
+    u_char  *p, *last;
 
     if (token->len == 0) {
         return NGX_DECLINED;
@@ -334,7 +344,7 @@ ngx_http_session_caller(ngx_http_request_t *r, ngx_str_t *token)
 {
     ngx_int_t                     rc;
     ngx_uint_t                    i;
-    ngx_http_complex_value_t     *cv;
+    ngx_http_session_value_t     *key;
     ngx_http_session_zone_t      *zone;
     ngx_http_session_loc_conf_t  *slcf;
 
@@ -344,12 +354,16 @@ ngx_http_session_caller(ngx_http_request_t *r, ngx_str_t *token)
         return NGX_DECLINED;
     }
 
-    cv = slcf->keys->elts;
+    key = slcf->keys->elts;
 
     for (i = 0; i < slcf->keys->nelts; i++) {
 
-        if (ngx_http_complex_value(r, &cv[i], token) != NGX_OK) {
+        if (ngx_http_complex_value(r, &key[i].value, token) != NGX_OK) {
             return NGX_ERROR;
+        }
+
+        if (key[i].scheme) {
+            ngx_http_session_strip_scheme(token);
         }
 
         if (token->len == 0) {
@@ -383,6 +397,8 @@ ngx_int_t
 ngx_http_session_is_admin(ngx_http_request_t *r)
 {
     ngx_str_t                     value;
+    ngx_uint_t                    i;
+    ngx_http_session_value_t     *v;
     ngx_http_session_loc_conf_t  *slcf;
 
     slcf = ngx_http_get_module_loc_conf(r, ngx_http_session_module);
@@ -391,11 +407,21 @@ ngx_http_session_is_admin(ngx_http_request_t *r)
         return 0;
     }
 
-    if (ngx_http_complex_value(r, slcf->admin, &value) != NGX_OK) {
-        return 0;
+    /* any of the values: "the admin account, or the admin key" */
+
+    v = slcf->admin->elts;
+
+    for (i = 0; i < slcf->admin->nelts; i++) {
+        if (ngx_http_complex_value(r, &v[i].value, &value) != NGX_OK) {
+            return 0;
+        }
+
+        if (ngx_http_session_flag(&value)) {
+            return 1;
+        }
     }
 
-    return ngx_http_session_flag(&value);
+    return 0;
 }
 
 

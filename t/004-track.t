@@ -154,7 +154,7 @@ X-Session: sid=[0-9a-f]{32} new=1
 
 
 
-=== TEST 6: "QSDK ", "SAML " and "Bearer " before a token are not part of it
+=== TEST 6: "QSDK ", "SAML ", "Bearer " and "ESP-APIKEY " before a token in a header are not part of it
 --- http_config
     session_zone zone=s:1m;
 --- config
@@ -171,15 +171,16 @@ X-Session: sid=[0-9a-f]{32} new=1
     }
 --- request eval
 ["GET /login?new=tok", "GET /who", "GET /who", "GET /who", "GET /who",
- "GET /who", "GET /who", "GET /who"]
+ "GET /who", "GET /who", "GET /who", "GET /who", "GET /who"]
 --- more_headers eval
 ["", "Authtoken: QSDK tok", "Authorization: Bearer tok",
  "Authorization: bearer tok", "Authtoken: SAML tok", "Cookie: SID=tok",
- "Authtoken: QSDK  tok", "Authtoken: Basic tok"]
+ "Authtoken: QSDK  tok", "Authtoken: Basic tok",
+ "Authorization: ESP-APIKEY tok", "Cookie: SID=Bearer tok"]
 --- error_code eval
-[204, 200, 200, 200, 200, 200, 200, 200]
+[204, 200, 200, 200, 200, 200, 200, 200, 200, 200]
 --- sids eval
-[undef, "a", "a", "a", "a", "a", "", ""]
+[undef, "a", "a", "a", "a", "a", "", "", "a", ""]
 --- no_error_log
 [error]
 [warn]

@@ -176,3 +176,51 @@ Accept: application/json
 --- no_error_log
 [alert]
 [crit]
+
+
+
+=== TEST 6: several values: any one that is non-empty and not "0" (the admin account, or the admin key)
+--- http_config
+    session_zone zone=s:1m;
+
+    map $session_account $admin_account {
+        admin    1;
+        default  0;
+    }
+
+    map $http_x_admin_key $admin_key {
+        "k-secret"  1;
+        default     0;
+    }
+--- config
+    session_key $cookie_SID;
+    session_account $arg_id;
+
+    location = /login {
+        session_track s;
+        session_create $arg_new;
+        return 204;
+    }
+
+    location = /Session {
+        session_admin $admin_account $admin_key;
+        session_list s;
+    }
+--- request eval
+["GET /login?new=ta&id=admin", "GET /login?new=tu&id=u",
+ "GET /Session?userId=u", "GET /Session?userId=u", "GET /Session?userId=u",
+ "GET /Session?userId=admin", "GET /Session?userId=admin"]
+--- more_headers eval
+["", "",
+ "Accept: application/json\nCookie: SID=ta",
+ "Accept: application/json\nX-Admin-Key: k-secret",
+ "Accept: application/json\nX-Admin-Key: wrong",
+ "Accept: application/json\nCookie: SID=tu\nX-Admin-Key: k-secret",
+ "Accept: application/json\nCookie: SID=tu"]
+--- error_code eval
+[204, 204, 200, 200, 401, 200, 403]
+--- json eval
+[undef, undef, '@{$_->{sessions}} == 1', '@{$_->{sessions}} == 1',
+ '$_->{errorCode} == 5', '@{$_->{sessions}} == 1', '$_->{errorCode} == 5']
+--- no_error_log
+[error]

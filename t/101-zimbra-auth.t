@@ -357,15 +357,14 @@ count(//za:admin/za:s[\@cd = \@ld]) => 1"]
 --- http_config eval
 $::ZmHttpConfig . "    session_zone zone=t:1m;\n"
 --- config eval
-"    session_track t;\n" . $::ZmConfig . <<'_EOC_';
+$::ZmConfig . <<'_EOC_';
 
-    location /tadmin/ {
+    location = /tdump {
+        session_track t;
         session_key $cookie_SID;
-        session_create $upstream_cookie_SID;
-        session_account $upstream_http_x_user;
-        proxy_pass http://127.0.0.1:$server_port/app$request_uri;
+        session_dump s;
     }
 _EOC_
 --- must_die
 --- error_log eval
-qr/serves session zone "\w+" in a location that tracks session zone "t\w*"/
+qr/a session endpoint serves session zone "s" in a location that tracks session zone "t": remove "session_track t;" from this location, or write "session_track s;"/

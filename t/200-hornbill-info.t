@@ -420,18 +420,17 @@ _EOC_
 --- http_config eval
 $::HttpConfig . "    session_zone zone=t:1m;\n"
 --- config eval
-"    session_track t;\n" . ($::Config =~ s/session_track off;//r) . <<'_EOC_';
+$::Config . <<'_EOC_';
 
-    location = /tlogin {
+    location = /tinfo {
+        session_track t;
         session_key $cookie_ESPSessionState;
-        session_create $upstream_cookie_ESPSessionState;
-        session_account $upstream_http_x_user;
-        proxy_pass http://127.0.0.1:$server_port/app$request_uri;
+        session_info s;
     }
 _EOC_
 --- must_die
 --- error_log eval
-qr/serves session zone "\w+" in a location that tracks session zone "t\w*"/
+qr/a session endpoint serves session zone "s" in a location that tracks session zone "t": remove "session_track t;" from this location, or write "session_track s;"/
 
 
 

@@ -363,7 +363,7 @@ $::Config =~ s/session_account .*?;//r
 
 
 
-=== TEST 16: a location that tracks another zone cannot serve an endpoint: nginx does not start
+=== TEST 16: an endpoint of another zone in a tracked server: it does not track, its callers are the zone's
 --- http_config
     session_zone zone=s:1m;
     session_zone zone=t:1m;
@@ -396,15 +396,31 @@ $::Config =~ s/session_account .*?;//r
         proxy_pass http://127.0.0.1:$server_port/app$request_uri;
     }
 
-    # session_track t inherited: callers are looked up in t
+    # session_track t inherited: the endpoint does not track, its
+    # callers are looked up in s
     location ~ ^/commandcenter/api/Sessions?$ {
         session_key $http_authtoken;
         session_admin $cv_admin;
         session_list s;
     }
---- must_die
---- error_log eval
-qr/serves session zone "\w+" in a location that tracks session zone "t\w*"/
+--- request eval
+["GET /s/login?t=tok-admin&u=admin", "GET /t/login?t=tok-bob&u=bob",
+ "GET /commandcenter/api/Session?userId=admin",
+ "GET /commandcenter/api/Session?userId=bob",
+ "GET /commandcenter/api/Session?userId=admin"]
+--- more_headers eval
+["", "", "Accept: application/json\nAuthtoken: QSDK tok-admin",
+ "Accept: application/json\nAuthtoken: QSDK tok-admin",
+ "Accept: application/json\nAuthtoken: QSDK tok-bob"]
+--- error_code eval
+[200, 200, 200, 200, 401]
+--- json eval
+[undef, undef,
+ '@{$_->{sessions}} == 1 && $_->{sessions}[0]{user}{userId} eq "admin"',
+ 'ref $_->{sessions} eq "ARRAY" && @{$_->{sessions}} == 0', undef]
+--- no_error_log
+[error]
+[emerg]
 
 
 

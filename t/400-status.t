@@ -366,7 +366,7 @@ END
 
 
 
-=== TEST 12: a location that tracks another zone cannot serve an endpoint: nginx does not start
+=== TEST 12: an endpoint of another zone in a tracked server does not track; tracking it explicitly is refused (t/101, t/200)
 --- http_config
     session_zone zone=st12:1m;
     session_zone zone=t:1m;
@@ -392,13 +392,30 @@ END
         proxy_pass http://127.0.0.1:$server_port/app$request_uri;
     }
 
+    location /st12/ {
+        session_track st12;
+        session_create $upstream_cookie_SID;
+        session_account $upstream_http_x_user;
+        proxy_pass http://127.0.0.1:$server_port/app$request_uri;
+    }
+
     location = /status/user {
         session_admin $status_admin_user;
         session_status st12;
     }
---- must_die
---- error_log eval
-qr/serves session zone "\w+" in a location that tracks session zone "t\w*"/
+--- request eval
+["GET /st12/login?t=tok-root&u=root", "GET /t/login?t=tok-t&u=root",
+ "GET /status/user", "GET /status/user", "GET /status/user"]
+--- more_headers eval
+["", "", "Cookie: SID=tok-root", "Cookie: SID=tok-t", ""]
+--- error_code eval
+[200, 200, 200, 401, 401]
+--- json eval
+[undef, undef,
+ '$_->{zone} eq "st12" && $_->{sessions}{open} == 1', undef, undef]
+--- no_error_log
+[error]
+[emerg]
 
 
 

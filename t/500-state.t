@@ -371,8 +371,12 @@ GET /who
 
 
 === TEST 10: a file that cannot be written: reported once, nginx serves on
+A directory in the way of the temporary file; a missing directory is
+created at start (t/501-state-owner.t).
+--- post_setup_server_root
+File::Path::make_path(t::TestState::state_path('500-dirtmp.state.tmp'));
 --- http_config eval
-"    session_zone zone=s:1m state=$::dir/no-such-dir/500.state;\n"
+"    session_zone zone=s:1m state=$::dir/500-dirtmp.state;\n"
 --- config eval: $::config
 --- request
 GET /login?t=tok-nodir&u=nodir
@@ -383,11 +387,13 @@ app
 --- grep_error_log_out
 saving the sessions failed
 --- error_log eval
-qq{session zone "s": saving the sessions failed: open() "$::dir/no-such-dir/500.state.tmp" failed (2: No such file or directory)}
+qq{session zone "s": saving the sessions failed: open() "$::dir/500-dirtmp.state.tmp" failed (21: Is a directory)}
 --- no_error_log
 [alert]
 [crit]
 [emerg]
+--- after
+File::Path::remove_tree(t::TestState::state_path('500-dirtmp.state.tmp'));
 
 
 
