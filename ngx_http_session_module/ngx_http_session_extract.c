@@ -37,7 +37,11 @@ static ngx_int_t ngx_http_session_xpath_init(ngx_pool_t *pool,
     ngx_str_t *text, ngx_array_t *ns, ngx_http_session_source_t *src,
     ngx_str_t *error);
 static void ngx_http_session_xpath_cleanup(void *data);
+#if (LIBXML_VERSION >= 21200)
+static void ngx_http_session_xpath_error(void *data, const xmlError *err);
+#else
 static void ngx_http_session_xpath_error(void *data, xmlErrorPtr err);
+#endif
 static xmlXPathContextPtr ngx_http_session_xpath_context(xmlDocPtr doc,
     ngx_array_t *ns);
 static ngx_int_t ngx_http_session_json_value(ngx_pool_t *pool, json_t *json,
@@ -162,7 +166,7 @@ ngx_http_session_xpath_init(ngx_pool_t *pool, ngx_str_t *text,
 {
     u_char               *expr;
     xmlDocPtr             doc;
-    xmlErrorPtr           err;
+    const xmlError       *err;
     xmlXPathObjectPtr     obj;
     ngx_pool_cleanup_t   *cln;
     xmlXPathContextPtr    ctx;
@@ -255,7 +259,11 @@ ngx_http_session_xpath_cleanup(void *data)
 /* the error is in the context's lastError; nothing goes to stderr */
 
 static void
+#if (LIBXML_VERSION >= 21200)
+ngx_http_session_xpath_error(void *data, const xmlError *err)
+#else
 ngx_http_session_xpath_error(void *data, xmlErrorPtr err)
+#endif
 {
 }
 
@@ -295,7 +303,8 @@ ngx_http_session_xpath_context(xmlDocPtr doc, ngx_array_t *ns)
 /*
  * The body's format from its first byte, as Zimbra chooses it (clients
  * send XML and JSON with any Content-Type): "<" is XML, "{" or "[" JSON,
- * anything else a form when forms are expected.  NGX_DECLINED: the body
+ * anything else a form when forms are expected (a request; a request
+ * may also be XML in a Python bytes literal).  NGX_DECLINED: the body
  * does not parse; "error" says why, without a byte of the body.
  */
 
@@ -304,6 +313,7 @@ ngx_http_session_doc_parse(ngx_pool_t *pool, ngx_str_t *body,
     ngx_uint_t form, ngx_http_session_doc_t *doc)
 {
     u_char     *p, *last;
+    ngx_int_t   rc;
     ngx_str_t   reason;
 
     ngx_memzero(doc, sizeof(ngx_http_session_doc_t));
@@ -322,11 +332,52 @@ ngx_http_session_doc_parse(ngx_pool_t *pool, ngx_str_t *body,
         p++;
     }
 
+    while (last > p
+           && (last[-1] == ' ' || last[-1] == '\t' || last[-1] == '\r'
+               || last[-1] == '\n'))
+    {
+        last--;
+    }
+
     doc->text.data = p;
     doc->text.len = last - p;
 
     if (p == last) {
         return NGX_OK;
+    }
+
+    /* Hornbill's Python client under Python 3 sends str(b'<xml...>') */
+
+    if (form && last - p >= 3 && p[0] == 'b' && (p[1] == '\'' || p[1] == '"')
+        && last[-1] == p[1])
+    {
+        rc = ngx_http_session_python_bytes(pool, &doc->text);
+
+        if (rc == NGX_ERROR) {
+            return NGX_ERROR;
+        }
+
+        if (rc == NGX_DECLINED) {
+            ngx_str_set(&doc->error, "a Python bytes literal with an "
+                                     "invalid escape");
+            return NGX_DECLINED;
+        }
+
+        p = doc->text.data;
+        last = p + doc->text.len;
+
+        while (p < last && (*p == ' ' || *p == '\t' || *p == '\r'
+                            || *p == '\n'))
+        {
+            p++;
+        }
+
+        doc->text.data = p;
+        doc->text.len = last - p;
+
+        if (p == last) {
+            return NGX_OK;
+        }
     }
 
     if (*p == '<') {

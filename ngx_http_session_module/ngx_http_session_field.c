@@ -32,11 +32,15 @@ static ngx_int_t ngx_http_session_field_handler(ngx_http_request_t *r);
 static void ngx_http_session_field_body_handler(ngx_http_request_t *r);
 static char *ngx_http_session_field_source(ngx_conf_t *cf,
     ngx_http_session_field_t *field, ngx_str_t *value);
+static char *ngx_http_session_field_cond(ngx_conf_t *cf,
+    ngx_http_session_field_t *field, ngx_str_t *value);
+static ngx_uint_t ngx_http_session_field_if(ngx_http_request_t *r,
+    ngx_http_session_field_t *field);
 
 
 /*
  * session_field $VARIABLE request|response [form=NAME] [json=POINTER]
- *     [xml=XPATH] [xmlns:PREFIX=URI] ...;
+ *     [xml=XPATH] [xmlns:PREFIX=URI] ... [if=CONDITION];
  */
 
 char *
@@ -154,6 +158,16 @@ ngx_http_session_field(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             continue;
         }
 
+        if (ngx_strncmp(value[i].data, "if=", 3) == 0) {
+            if (ngx_http_session_field_cond(cf, field, &value[i])
+                != NGX_CONF_OK)
+            {
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
+
         if (ngx_http_session_field_source(cf, field, &value[i])
             != NGX_CONF_OK)
         {
@@ -253,6 +267,98 @@ ngx_http_session_field_source(ngx_conf_t *cf, ngx_http_session_field_t *field,
 }
 
 
+/* if=VALUE: the field is read only when VALUE is non-empty and not "0" */
+
+static char *
+ngx_http_session_field_cond(ngx_conf_t *cf, ngx_http_session_field_t *field,
+    ngx_str_t *value)
+{
+    ngx_str_t                          text;
+    ngx_http_compile_complex_value_t   ccv;
+
+    if (field->cond) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "duplicate parameter \"%V\"", value);
+        return NGX_CONF_ERROR;
+    }
+
+    text.data = value->data + 3;
+    text.len = value->len - 3;
+
+    if (text.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"%V\"", value);
+        return NGX_CONF_ERROR;
+    }
+
+    field->cond = ngx_palloc(cf->pool, sizeof(ngx_http_complex_value_t));
+    if (field->cond == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
+
+    ccv.cf = cf;
+    ccv.value = &text;
+    ccv.complex_value = field->cond;
+
+    if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_uint_t
+ngx_http_session_field_if(ngx_http_request_t *r,
+    ngx_http_session_field_t *field)
+{
+    ngx_str_t  value;
+
+    if (field->cond == NULL) {
+        return 1;
+    }
+
+    if (ngx_http_complex_value(r, field->cond, &value) != NGX_OK) {
+        return 0;
+    }
+
+    return ngx_http_session_flag(&value);
+}
+
+
+/*
+ * Whether a body is worth reading: some field of it has no if=, or one
+ * that holds.  Evaluated once per request and body by its reader.
+ */
+
+ngx_int_t
+ngx_http_session_field_wanted(ngx_http_request_t *r, ngx_uint_t response)
+{
+    ngx_uint_t                    i;
+    ngx_http_session_field_t     *f;
+    ngx_http_session_loc_conf_t  *slcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_session_module);
+
+    if (slcf->fields == NULL) {
+        return 0;
+    }
+
+    f = slcf->fields->elts;
+
+    for (i = 0; i < slcf->fields->nelts; i++) {
+        if (f[i].response == response && ngx_http_session_field_if(r, &f[i]))
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
 /* the request body is read in the precontent phase, as mirror does */
 
 ngx_int_t
@@ -330,8 +436,10 @@ ngx_http_session_field_handler(ngx_http_request_t *r)
         return NGX_DONE;
     }
 
-    if (r->headers_in.content_length_n <= 0 && !r->headers_in.chunked) {
-        /* no body: nothing to wait for */
+    if ((r->headers_in.content_length_n <= 0 && !r->headers_in.chunked)
+        || !ngx_http_session_field_wanted(r, 0))
+    {
+        /* no body, or no field wanted: nothing to wait for */
         login->read = 1;
         return NGX_DECLINED;
     }
@@ -393,7 +501,7 @@ ngx_http_session_field_variable(ngx_http_request_t *r,
 
     field = ngx_http_session_field_find(r->main, data);
 
-    if (field == NULL) {
+    if (field == NULL || !ngx_http_session_field_if(r->main, field)) {
         return NGX_OK;
     }
 

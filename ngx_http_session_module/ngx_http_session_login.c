@@ -66,6 +66,19 @@ ngx_http_session_login_merge(ngx_conf_t *cf,
         } else {
             conf->request_fields++;
         }
+
+        /*
+         * A token from a body goes back in a header ("Authtoken: QSDK
+         * x"), whose scheme the key strips: so does session_create.
+         */
+
+        if (conf->create_text.len == f[i].name.len + 1
+            && ngx_strncasecmp(conf->create_text.data + 1, f[i].name.data,
+                               f[i].name.len)
+               == 0)
+        {
+            conf->create_scheme = 1;
+        }
     }
 
     return NGX_CONF_OK;

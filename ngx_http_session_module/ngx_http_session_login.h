@@ -60,6 +60,7 @@ typedef struct {
     ngx_uint_t                   response;      /* else the request */
     ngx_array_t                 *sources;       /* source_t, in order */
     ngx_array_t                 *ns;            /* ns_t, or NULL */
+    ngx_http_complex_value_t    *cond;          /* if=, or NULL */
 } ngx_http_session_field_t;
 
 
@@ -150,6 +151,8 @@ ngx_int_t ngx_http_session_form_value(ngx_pool_t *pool, ngx_str_t *body,
 /* ngx_http_session_field.c */
 ngx_int_t ngx_http_session_field_init(ngx_conf_t *cf);
 ngx_http_session_login_t *ngx_http_session_login(ngx_http_request_t *r);
+ngx_int_t ngx_http_session_field_wanted(ngx_http_request_t *r,
+    ngx_uint_t response);
 
 /* ngx_http_session_response.c */
 ngx_int_t ngx_http_session_response_init(ngx_conf_t *cf);

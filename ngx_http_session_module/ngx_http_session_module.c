@@ -304,6 +304,7 @@ ngx_http_session_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     if (conf->create == NGX_CONF_UNSET_PTR) {
         conf->create_cookie = prev->create_cookie;
         conf->create_scheme = prev->create_scheme;
+        conf->create_text = prev->create_text;
     }
 
     ngx_conf_merge_ptr_value(conf->keys, prev->keys, NULL);

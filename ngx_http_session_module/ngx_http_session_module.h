@@ -238,6 +238,7 @@ typedef struct {
     ngx_str_t                    create_cookie; /* $upstream_cookie_NAME,
                                                    $cookie_NAME */
     ngx_uint_t                   create_scheme; /* a header's value */
+    ngx_str_t                    create_text;   /* as configured */
     ngx_http_complex_value_t    *end;
     ngx_int_t                    type;
     ngx_http_complex_value_t    *account_id;
@@ -726,6 +727,7 @@ void *ngx_http_session_parse_xml(ngx_pool_t *pool, ngx_str_t *body,
     ngx_str_t *error);
 void *ngx_http_session_parse_json(ngx_pool_t *pool, ngx_str_t *body,
     ngx_str_t *error);
+ngx_int_t ngx_http_session_python_bytes(ngx_pool_t *pool, ngx_str_t *text);
 ngx_int_t ngx_http_session_bool(ngx_str_t *value);
 ngx_int_t ngx_http_session_arg(ngx_http_request_t *r, char *name,
     ngx_str_t *value);

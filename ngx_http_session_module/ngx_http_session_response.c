@@ -95,8 +95,28 @@ ngx_http_session_response_header_filter(ngx_http_request_t *r)
         return ngx_http_next_header_filter(r);
     }
 
-    if (r->header_only || r->headers_out.content_length_n == 0) {
+    if (r->header_only || r->headers_out.content_length_n == 0
+        || !ngx_http_session_field_wanted(r, 1))
+    {
         login->response_done = 1;
+        return ngx_http_next_header_filter(r);
+    }
+
+    if (r->headers_out.content_encoding
+        && r->headers_out.content_encoding->hash
+        && r->headers_out.content_encoding->value.len
+        && ngx_strcasecmp(r->headers_out.content_encoding->value.data,
+                          (u_char *) "identity")
+           != 0)
+    {
+        login->response_done = 1;
+
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "session fields not read: the response body is "
+                      "\"%V\"-encoded; clear Accept-Encoding toward the "
+                      "upstream (proxy_set_header Accept-Encoding \"\")",
+                      &r->headers_out.content_encoding->value);
+
         return ngx_http_next_header_filter(r);
     }
 
