@@ -9,10 +9,13 @@ package t::Login;
 # when the test file ends.  It answers each request with the first route
 # whose method, path and request match, and adds X-Stub-Body-MD5, the MD5
 # of the request body it received, so a test checks the body reached the
-# upstream unchanged.  Routes: [METHOD, PATH_REGEX, REQUEST_REGEX or undef
+# upstream unchanged, and X-Stub-Framing, "chunked" or "length", how it
+# came.  Routes: [METHOD, PATH_REGEX, REQUEST_REGEX or undef
 # (matched against the header and the body), RAW_RESPONSE], RAW_RESPONSE
 # being "STATUS\r\nHeader: v\r\n...\r\n\r\nBODY" without Content-Length
-# (added here).
+# (added here), or [HEAD, PIECE, ...]: the pieces written 50 ms apart,
+# Content-Length added unless HEAD has it or Transfer-Encoding (a test of
+# a response cut short, or chunked, writes its own).
 #
 # captured(NAME) reads t/data/login/NAME.req, a request a client library
 # sent (t/data/login/capture.py), as a Test::Nginx request ("METHOD URI\n"
@@ -25,6 +28,7 @@ use warnings;
 use Digest::MD5 ();
 use IO::Socket::INET ();
 use POSIX ();
+use Time::HiRes ();
 
 use Exporter 'import';
 our @EXPORT = qw(fixture captured start_stub md5 $Endpoints $Dump $Info
@@ -120,15 +124,21 @@ sub start_stub {
 
         my ($head, $body) = split /\r\n\r\n/, $data, 2;
         $body //= '';
-        my ($len) = $head =~ /^Content-Length:\s*(\d+)/mi;
-        $len //= 0;
+        my ($want) = $head =~ /^Content-Length:\s*(\d+)/mi;
+        $want //= 0;
 
-        while (length $body < $len) {
+        while (length $body < $want) {
             my $n = sysread $c, $body, 65536, length $body;
             last unless $n;
         }
 
-        my ($method, $path) = $head =~ /^(\S+) (\S+)/;
+        my ($method, $path) = $head =~ /^(\S+) ([^\s?]+)/;
+
+        if ($ENV{TEST_STUB_LOG}) {
+            open my $log, '>>', $ENV{TEST_STUB_LOG};
+            print $log "$head\n\n";
+            close $log;
+        }
         my $resp = "404 Not Found\r\n\r\nno route\n";
 
         for my $r (@routes) {
@@ -140,11 +150,36 @@ sub start_stub {
             }
         }
 
-        my ($rhead, $rbody) = split /\r\n\r\n/, $resp, 2;
+        my ($rhead, @pieces);
+
+        if (ref $resp) {
+            ($rhead, @pieces) = @$resp;
+            $rhead =~ s/\r\n\r\n\z//;
+
+        } else {
+            my $rbody;
+            ($rhead, $rbody) = split /\r\n\r\n/, $resp, 2;
+            @pieces = ($rbody);
+        }
+
+        my $len = 0;
+        $len += length for @pieces;
+
+        $c->autoflush(1);
+        my $framing = $head =~ /^Transfer-Encoding:\s*chunked/mi
+                      ? "chunked" : "length";
 
         print $c "HTTP/1.0 $rhead\r\nX-Stub-Body-MD5: " . md5($body)
-                 . "\r\nContent-Length: " . length($rbody)
-                 . "\r\nConnection: close\r\n\r\n$rbody";
+                 . "\r\nX-Stub-Framing: $framing"
+                 . ($rhead =~ /^(?:Content-Length|Transfer-Encoding):/mi
+                    ? "" : "\r\nContent-Length: $len")
+                 . "\r\nConnection: close\r\n\r\n";
+
+        for my $i (0 .. $#pieces) {
+            Time::HiRes::sleep(0.05) if $i;
+            print $c $pieces[$i];
+        }
+
         close $c;
     }
 
