@@ -42,6 +42,7 @@ static void ngx_http_session_xpath_error(void *data, const xmlError *err);
 #else
 static void ngx_http_session_xpath_error(void *data, xmlErrorPtr err);
 #endif
+static const char *ngx_http_session_xpath_reason(int code);
 static xmlXPathContextPtr ngx_http_session_xpath_context(xmlDocPtr doc,
     ngx_array_t *ns);
 static ngx_int_t ngx_http_session_json_value(ngx_pool_t *pool, json_t *json,
@@ -214,26 +215,19 @@ ngx_http_session_xpath_init(ngx_pool_t *pool, ngx_str_t *text,
     if (obj == NULL) {
         err = &ctx->lastError;
 
-        if (err->message) {
-            error->len = ngx_strlen(err->message);
-
-            while (error->len && (err->message[error->len - 1] == '\n'
-                                  || err->message[error->len - 1] == ' '))
-            {
-                error->len--;
-            }
-
-            error->data = ngx_pnalloc(pool, error->len);
-            if (error->data == NULL) {
-                error->len = 0;
-
-            } else {
-                ngx_memcpy(error->data, err->message, error->len);
-            }
-
-        } else {
-            ngx_str_set(error, "is no XPath expression");
+        error->data = ngx_pnalloc(pool, NGX_MAX_ERROR_STR);
+        if (error->data == NULL) {
+            xmlXPathFreeContext(ctx);
+            xmlFreeDoc(doc);
+            return NGX_ERROR;
         }
+
+        error->len = ngx_snprintf(error->data, NGX_MAX_ERROR_STR,
+                                  "is no XPath expression: %s "
+                                  "(at character %d)",
+                                  ngx_http_session_xpath_reason(err->code),
+                                  err->int1 + 1)
+                     - error->data;
 
         xmlXPathFreeContext(ctx);
         xmlFreeDoc(doc);
@@ -246,6 +240,40 @@ ngx_http_session_xpath_init(ngx_pool_t *pool, ngx_str_t *text,
     xmlFreeDoc(doc);
 
     return NGX_OK;
+}
+
+
+/*
+ * With a structured error handler libxml2 leaves the message out of the
+ * error: the common codes are named here.
+ */
+
+static const char *
+ngx_http_session_xpath_reason(int code)
+{
+    switch (code - XML_XPATH_EXPRESSION_OK + XPATH_EXPRESSION_OK) {
+
+    case XPATH_UNDEF_PREFIX_ERROR:
+        return "undefined namespace prefix: bind it with xmlns:PREFIX=URI";
+
+    case XPATH_UNKNOWN_FUNC_ERROR:
+        return "unregistered function";
+
+    case XPATH_UNFINISHED_LITERAL_ERROR:
+        return "unfinished literal";
+
+    case XPATH_INVALID_PREDICATE_ERROR:
+        return "invalid predicate";
+
+    case XPATH_INVALID_ARITY:
+        return "invalid number of arguments";
+
+    case XPATH_UNDEF_VARIABLE_ERROR:
+        return "undefined variable";
+
+    default:
+        return "invalid expression";
+    }
 }
 
 
