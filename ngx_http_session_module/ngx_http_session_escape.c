@@ -207,6 +207,20 @@ ngx_http_session_escape_xml(u_char *dst, u_char *src, size_t size)
 }
 
 
+/*
+ * U+2028 and U+2029 are valid in JSON but end a line in JavaScript
+ * before ES2019: Zimbra's web client evaluates its answers, so they are
+ * escaped as JSON meant for JavaScript should be.
+ */
+
+static ngx_inline ngx_uint_t
+ngx_http_session_js_separator(u_char *p, size_t n)
+{
+    return n == 3 && p[0] == 0xe2 && p[1] == 0x80
+           && (p[2] == 0xa8 || p[2] == 0xa9);
+}
+
+
 size_t
 ngx_http_session_escape_json_len(u_char *src, size_t size)
 {
@@ -227,7 +241,7 @@ ngx_http_session_escape_json_len(u_char *src, size_t size)
         }
 
         if (n > 1) {
-            len += n;
+            len += ngx_http_session_js_separator(p, n) ? 6 : n;
             continue;
         }
 
@@ -271,6 +285,12 @@ ngx_http_session_escape_json(u_char *dst, u_char *src, size_t size)
         }
 
         if (n > 1) {
+            if (ngx_http_session_js_separator(p, n)) {
+                dst = ngx_cpymem(dst, p[2] == 0xa8 ? "\\u2028" : "\\u2029",
+                                 sizeof("\\u2028") - 1);
+                continue;
+            }
+
             dst = ngx_cpymem(dst, p, n);
             continue;
         }

@@ -200,6 +200,7 @@ typedef struct {
     ngx_msec_t                   token_logged;
     ngx_msec_t                   value_logged;
     ngx_msec_t                   full_logged;
+    uint64_t                     evicted_logged;  /* the total then */
     ngx_uint_t                   loaded;
     /* sessions created since are taken from another writer's state file */
     int64_t                      state_since;
@@ -280,6 +281,7 @@ typedef struct ngx_http_session_stream_s  ngx_http_session_stream_t;
 typedef struct {
     ngx_http_session_stream_t   *stream;
     ngx_http_session_zone_t     *zone;
+    ngx_array_t                 *keys;       /* the lookup's session_key */
     u_char                       digest[NGX_HTTP_SESSION_DIGEST_LEN];
 
     unsigned                     looked_up:1;
@@ -515,6 +517,7 @@ typedef struct {
     u_char                       addr[16];
     u_char                       create_digest[NGX_HTTP_SESSION_DIGEST_LEN];
     uint64_t                     evicted;     /* out: sessions evicted */
+    uint64_t                     evicted_total;  /* out: by the zone */
     ngx_str_t                    dropped;     /* out: a variable that did
                                                  not fit the session */
 } ngx_http_session_update_t;

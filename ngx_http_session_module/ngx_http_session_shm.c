@@ -1789,6 +1789,7 @@ ngx_http_session_update(ngx_http_session_zone_t *zone,
 done:
 
     up->evicted = sh->evicted - up->evicted;
+    up->evicted_total = sh->evicted;
 
     ngx_http_session_unlock(zone);
 

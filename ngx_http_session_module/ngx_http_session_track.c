@@ -128,8 +128,6 @@ ngx_http_session_apply(ngx_http_request_t *r)
         if ((rc != NGX_OK || up.evicted)
             && ngx_current_msec - zone->full_logged > 10000)
         {
-            zone->full_logged = ngx_current_msec;
-
             if (rc != NGX_OK) {
                 ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                               "session zone \"%V\" is full: a session was "
@@ -137,11 +135,19 @@ ngx_http_session_apply(ngx_http_request_t *r)
                               &zone->name);
 
             } else {
+                /* the zone's evictions since this worker last said so */
+
                 ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                              "session zone \"%V\" is full: evicted %uL "
-                              "least recently used session(s); enlarge "
-                              "the zone", &zone->name, up.evicted);
+                              "session zone \"%V\" is full: %uL least "
+                              "recently used sessions evicted (%uL since "
+                              "start); enlarge the zone", &zone->name,
+                              up.evicted_total - zone->evicted_logged,
+                              up.evicted_total);
+
+                zone->evicted_logged = up.evicted_total;
             }
+
+            zone->full_logged = ngx_current_msec;
         }
 
         if (up.dropped.len
@@ -557,10 +563,12 @@ ngx_http_session_lookup_token(ngx_http_request_t *r,
 ngx_http_session_ctx_t *
 ngx_http_session_get_ctx(ngx_http_request_t *r)
 {
-    ngx_pool_cleanup_t       *cln;
-    ngx_http_session_ctx_t   *ctx;
-    ngx_http_session_zone_t  *zone;
+    ngx_pool_cleanup_t           *cln;
+    ngx_http_session_ctx_t       *ctx;
+    ngx_http_session_zone_t      *zone;
+    ngx_http_session_loc_conf_t  *slcf;
 
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_session_module);
     zone = ngx_http_session_loc_zone(r);
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_session_module);
@@ -600,6 +608,19 @@ ngx_http_session_get_ctx(ngx_http_request_t *r)
         /* redirected into a location that tracks another zone */
         ngx_memzero(ctx, offsetof(ngx_http_session_ctx_t, id));
         ctx->zone = zone;
+    }
+
+    if (ctx->keys != slcf->keys) {
+
+        /*
+         * Redirected into a location with a session_key of its own: its
+         * caller is whoever that key names, not the one found before.
+         */
+
+        ctx->keys = slcf->keys;
+        ctx->looked_up = 0;
+        ctx->live = 0;
+        ctx->snapshot = 0;
     }
 
     return ctx;

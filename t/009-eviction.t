@@ -9,6 +9,7 @@
 # so one worker serves them all and its warning is logged exactly once.
 
 use t::TestSession 'no_plan';
+use t::TestState;
 
 our $Config = <<'_EOC_';
     session_track s;
@@ -41,7 +42,7 @@ _EOC_
 # 250 bytes: two of them fill a session's 512-byte variable block
 our $V = "v=" . ("x" x 250);
 
-our $Full = qr/session zone "s" is full: evicted \d+ least recently used session\(s\); enlarge the zone/;
+our $Full = qr/session zone "s" is full: \d+ least recently used sessions evicted \(\d+ since start\); enlarge the zone/;
 
 # every response's check reads the whole log: the requests of a block
 # are all served before the first response is checked
@@ -131,3 +132,51 @@ qr/\A[^\n]+\n\z/
 [error]
 [alert]
 [crit]
+
+
+
+=== TEST 4: a flood: each warning counts the evictions since the worker's previous one, and the total
+The first warning comes with the first eviction; the next one, at least 10 s
+later, counts all the evictions in between, not only its own request's.
+Both floods go down one keep-alive connection, so one worker logs both.
+--- http_config
+    session_zone zone=s:32k;
+--- config eval
+$::Config . <<'_EOC_';
+    location = /status {
+        session_track off;
+        session_admin 1;
+        session_status s;
+    }
+_EOC_
+--- init
+my $http = HTTP::Tiny->new(keep_alive => 1);
+my $url = "http://127.0.0.1:$Test::Nginx::Util::ServerPort/login?new=";
+$http->get("$url" . "a$_") for 1 .. 300;
+select(undef, undef, undef, 10.5);
+$http->get("$url" . "b$_") for 1 .. 300;
+--- request
+GET /status
+--- response_body_like chomp
+"evicted": \d+
+--- grep_error_log eval
+qr/is full: \d+ least recently used sessions evicted \(\d+ since start\)/
+--- grep_error_log_out eval
+qr/\Ais full: (\d+) least recently used sessions evicted \((\d+) since start\)\nis full: (\d+) least recently used sessions evicted \((\d+) since start\)\n\z/
+--- no_error_log
+[error]
+[alert]
+[crit]
+--- after
+open my $fh, '<', $Test::Nginx::Util::ErrLogFile or die "error log: $!";
+my $log = do { local $/; <$fh> };
+my @n = ($log =~ /is full: (\d+) least recently used sessions evicted \((\d+) since start\)/g);
+is(scalar @n, 4, 'two warnings');
+is($n[0], $n[1], 'the first counts all evictions so far');
+is($n[2], $n[3] - $n[1], 'the second counts those since the first');
+ok($n[2] > 100, "the second counts the flood ($n[2]), not one request");
+my $status = http_get("/status");
+my ($total) = $status =~ /"evicted": (\d+)/;
+my ($open) = $status =~ /"sessions": \{"open": (\d+)/;
+ok($n[3] <= $total && $total == 600 - $open,
+   "the totals agree with the status endpoint's ($n[3] <= $total)");

@@ -486,3 +486,40 @@ Content-Type: text/xml; charset=utf-8
  "//soap:Reason/soap:Text => invalid request: No SOAP body"]
 --- no_error_log
 [error]
+
+
+
+=== TEST 22: JSON answers escape U+2028 and U+2029 (they end a line in JavaScript)
+--- config eval
+$::ZmConfig . <<"_EOC_";
+    location /sepapp/ {
+        add_header Set-Cookie "SID=\$arg_t";
+        add_header X-User sep-id;
+        add_header X-Name "line\xe2\x80\xa8sep\xe2\x80\xa9para";
+        return 200 "app\\n";
+    }
+
+    location /sep/ {
+        session_track s;
+        session_key \$cookie_SID;
+        session_create \$upstream_cookie_SID;
+        session_account \$upstream_http_x_user name=\$upstream_http_x_name;
+        proxy_pass http://127.0.0.1:\$server_port/sepapp\$request_uri;
+    }
+_EOC_
+--- request eval
+[
+    zm_login("admin", "admintok", "admin-id", "admin\@example.com"),
+    "GET /sep/login?t=septok",
+    zm_json_request(token => "admintok", attrs => '"listSessions":1'),
+]
+--- response_body_like eval
+["^app\n\\z", "^app\n\\z", qr/"name":"line\\u2028sep\\u2029para"/]
+--- json eval
+[undef, undef, <<'END']
+my ($s) = grep { $_->{zid} eq 'sep-id' }
+          @{ $_->{Body}{DumpSessionsResponse}{soap}[0]{s} };
+$s && $s->{name} eq "line\x{2028}sep\x{2029}para"
+END
+--- no_error_log
+[error]

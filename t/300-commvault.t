@@ -449,3 +449,53 @@ _EOC_
 ["", "Cache-Control: no-store", "Cache-Control: no-store"]
 --- no_error_log
 [error]
+
+
+
+=== TEST 18: an internal redirect into the endpoint looks its caller up with the endpoint's own session_key
+A header-only endpoint (Authtoken) reached through a location whose key is
+the cookie and that looked its session up before the rewrite: the
+cookie's session is no caller of the endpoint.
+--- http_config
+    session_zone zone=s:1m;
+--- config
+    location /app/ {
+        add_header Set-Cookie "SID=$arg_t";
+        add_header X-User $arg_u;
+        return 200 "ok\n";
+    }
+
+    location /login {
+        session_track s;
+        session_key $cookie_SID;
+        session_create $upstream_cookie_SID;
+        session_account $upstream_http_x_user;
+        proxy_pass http://127.0.0.1:$server_port/app$request_uri;
+    }
+
+    location /old/ {
+        session_track s;
+        session_key $cookie_SID;
+        set $who $session_account;
+        rewrite ^ /commandcenter/api/Session last;
+    }
+
+    location = /commandcenter/api/Session {
+        session_key $http_authtoken;
+        session_list s;
+    }
+--- request eval
+["GET /login?t=tok-a&u=alice",
+ "GET /commandcenter/api/Session?userId=alice",
+ "GET /old/x?userId=alice",
+ "GET /old/x?userId=alice"]
+--- more_headers eval
+["", "Accept: application/json\nCookie: SID=tok-a",
+ "Accept: application/json\nCookie: SID=tok-a",
+ "Accept: application/json\nAuthtoken: QSDK tok-a"]
+--- error_code eval
+[200, 401, 401, 200]
+--- json eval
+[undef, undef, undef, '@{$_->{sessions}} == 1']
+--- no_error_log
+[error]
