@@ -7,6 +7,7 @@
 #   make test-valgrind  the suite under valgrind; errors and module leaks fail
 #   make fuzz           every libFuzzer harness, FUZZ_SECONDS (60) each
 #   make fuzz-ci        the same, 20 s each
+#   make bench-login    the cost of reading login fields (bench/login.sh)
 #
 # TESTS="t/001-sanity.t ..." runs only some files (test, test-asan,
 # test-valgrind).  All install what they need first (util/install-deps.sh);
@@ -26,7 +27,7 @@ export TEST_NGINX_BINARY ?= $(NGINX_BIN)
 export TEST_NGINX_SESSION_MODULE := $(MODULE)
 
 .PHONY: all deps module run test test-valgrind test-asan fuzz fuzz-ci \
-        bench soak lint clean
+        bench bench-login soak lint clean
 
 all: module
 
@@ -78,6 +79,10 @@ fuzz-ci:
 bench: deps module
 	@util/install-deps.sh bench
 	@bench/run.sh $(MODULE)
+
+bench-login: deps module
+	@util/install-deps.sh bench
+	@bench/login.sh $(MODULE)
 
 soak: deps module
 	@util/install-deps.sh bench

@@ -31,6 +31,13 @@
 #define NGX_HTTP_SESSION_XPATH_OPS  100000
 
 
+/*
+ * A worker's XPath context, made once: a new context registers every
+ * XPath function in a hash, which cost more than the evaluation.
+ */
+static xmlXPathContextPtr  ngx_http_session_xpath_ctx;
+
+
 static ngx_int_t ngx_http_session_pointer_init(ngx_pool_t *pool,
     ngx_str_t *text, ngx_http_session_source_t *src, ngx_str_t *error);
 static ngx_int_t ngx_http_session_xpath_init(ngx_pool_t *pool,
@@ -43,6 +50,8 @@ static void ngx_http_session_xpath_error(void *data, const xmlError *err);
 static void ngx_http_session_xpath_error(void *data, xmlErrorPtr err);
 #endif
 static const char *ngx_http_session_xpath_reason(int code);
+static xmlXPathContextPtr ngx_http_session_xpath_reuse(xmlDocPtr doc,
+    ngx_array_t *ns);
 static xmlXPathContextPtr ngx_http_session_xpath_context(xmlDocPtr doc,
     ngx_array_t *ns);
 static ngx_int_t ngx_http_session_json_value(ngx_pool_t *pool, json_t *json,
@@ -328,6 +337,50 @@ ngx_http_session_xpath_context(xmlDocPtr doc, ngx_array_t *ns)
 }
 
 
+/* the worker's context, set up for one evaluation on "doc" */
+
+static xmlXPathContextPtr
+ngx_http_session_xpath_reuse(xmlDocPtr doc, ngx_array_t *ns)
+{
+    ngx_uint_t              i;
+    xmlXPathContextPtr      ctx;
+    ngx_http_session_ns_t  *n;
+
+    ctx = ngx_http_session_xpath_ctx;
+
+    if (ctx == NULL) {
+        ctx = ngx_http_session_xpath_context(NULL, NULL);
+        if (ctx == NULL) {
+            return NULL;
+        }
+
+        ngx_http_session_xpath_ctx = ctx;
+    }
+
+    xmlXPathRegisteredNsCleanup(ctx);
+
+    if (ns) {
+        n = ns->elts;
+
+        for (i = 0; i < ns->nelts; i++) {
+            if (xmlXPathRegisterNs(ctx, n[i].prefix.data, n[i].uri.data)
+                != 0)
+            {
+                return NULL;
+            }
+        }
+    }
+
+    ctx->doc = doc;
+    ctx->node = (xmlNodePtr) doc;
+    ctx->opCount = 0;
+    ctx->contextSize = -1;
+    ctx->proximityPosition = -1;
+
+    return ctx;
+}
+
+
 /*
  * The body's format from its first byte, as Zimbra chooses it (clients
  * send XML and JSON with any Content-Type): "<" is XML, "{" or "[" JSON,
@@ -566,14 +619,15 @@ ngx_http_session_xml_value(ngx_pool_t *pool, xmlDocPtr doc,
     xmlXPathObjectPtr    obj;
     xmlXPathContextPtr   ctx;
 
-    ctx = ngx_http_session_xpath_context(doc, ns);
+    ctx = ngx_http_session_xpath_reuse(doc, ns);
     if (ctx == NULL) {
         return NGX_ERROR;
     }
 
     obj = xmlXPathCompiledEval(src->xpath, ctx);
 
-    xmlXPathFreeContext(ctx);
+    ctx->doc = NULL;
+    ctx->node = NULL;
 
     if (obj == NULL) {
         /* the operation limit, or memory */
