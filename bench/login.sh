@@ -4,8 +4,12 @@
 # python-zimbra's body), posted to a location that takes the token and
 # the account from the upstream's headers and to one that takes them
 # from the request's and response's bodies.  ABBA rounds, one nginx,
-# each round's ratio of requests per second; prints the median ratio and
-# the medians of each side.  Loopback only, bounded in time.
+# each round's ratio of requests per second, and the CPU time the nginx
+# workers spent per request (utime + stime from /proc, which the noise of
+# a shared machine moves less than throughput); prints the medians of
+# each side, of the ratio, and the CPU each login's fields add.  The
+# application is a location of the same nginx, so its work counts on both
+# sides.  Loopback only, bounded in time.
 #
 # Usage: bench/login.sh MODULE.so
 # Knobs: LOGIN_ROUNDS (8), LOGIN_DURATION (5 s a side), LOGIN_CONNECTIONS
@@ -56,14 +60,28 @@ sed -n '/^\r$/,$p' "$root/t/data/login/zimbra-auth-xml.req" \
 "$nginx" -p "$prefix" -c "$prefix/conf/nginx.conf"
 sleep 0.5
 
-run() {   # format side
-    local ctype=application/json
+# the workers' CPU time so far, in clock ticks
+cpu_ticks() {
+    local pid t=0
+
+    for pid in $(pgrep -P "$(cat "$prefix/nginx.pid")"); do
+        t=$((t + $(awk '{ print $14 + $15 }' "/proc/$pid/stat")))
+    done
+
+    echo $t
+}
+
+run() {   # format side: the wrk json, with the workers' CPU in it
+    local ctype=application/json before json
 
     [ "$1" = xml ] && ctype=application/x-www-form-urlencoded
 
-    BENCH_BODY=$prefix/$1.body BENCH_CTYPE=$ctype \
-        wrk -t1 -c"$conns" -d"${secs}s" --latency -s "$root/bench/login.lua" \
-            "http://127.0.0.1:$port/$1/$2" | sed -n 's/^BENCH //p'
+    before=$(cpu_ticks)
+    json=$(BENCH_BODY=$prefix/$1.body BENCH_CTYPE=$ctype \
+           wrk -t1 -c"$conns" -d"${secs}s" --latency \
+               -s "$root/bench/login.lua" "http://127.0.0.1:$port/$1/$2" \
+           | sed -n 's/^BENCH //p')
+    echo "${json%\}},\"cpu_ticks\":$(( $(cpu_ticks) - before )),\"hz\":$(getconf CLK_TCK)}"
 }
 
 # warm up: every token of the X-Seq range made once on each side
@@ -95,19 +113,30 @@ import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 run = rows[0]
 print("machine: %(cpus)s cpus, load %(load)s, nginx %(nginx)s" % run["machine"])
-print("%d ABBA rounds of %d s a side, %d connections" % (run["rounds"], run["secs"], run["conns"]))
+print("%d ABBA rounds of %d s a side, %d connections"
+      % (run["rounds"], run["secs"], run["conns"]))
 for f in ("json", "xml"):
     by = {(r["round"], r["side"]): r["wrk"] for r in rows
           if r.get("format") == f}
     rounds = sorted({k[0] for k in by})
-    ratio = [by[(k, "fields")]["rps"] / by[(k, "plain")]["rps"] for k in rounds]
-    med = lambda side, key: statistics.median(by[(k, side)][key] for k in rounds)
+    def cpu(w):
+        return w["cpu_ticks"] / w["hz"] * 1e6 / w["requests"]
+    ratio = [by[(k, "fields")]["rps"] / by[(k, "plain")]["rps"]
+             for k in rounds]
+    added = [cpu(by[(k, "fields")]) - cpu(by[(k, "plain")]) for k in rounds]
+    med = lambda side, key: statistics.median(by[(k, side)][key]
+                                              for k in rounds)
+    medcpu = lambda side: statistics.median(cpu(by[(k, side)])
+                                            for k in rounds)
     bad = sum(by[k]["errors"] + by[k]["non2xx"] for k in by)
-    print("%-4s plain %8.0f req/s p50 %5d us p99 %6d us | fields %8.0f req/s"
-          " p50 %5d us p99 %6d us | fields/plain median %.3f (min %.3f,"
-          " max %.3f) errors %d"
-          % (f, med("plain", "rps"), med("plain", "p50_us"),
-             med("plain", "p99_us"), med("fields", "rps"),
-             med("fields", "p50_us"), med("fields", "p99_us"),
-             statistics.median(ratio), min(ratio), max(ratio), bad))
+    print("%s: plain %.0f req/s, %.0f us CPU/req, p50 %d us, p99 %d us;"
+          " fields %.0f req/s, %.0f us CPU/req, p50 %d us, p99 %d us"
+          % (f, med("plain", "rps"), medcpu("plain"), med("plain", "p50_us"),
+             med("plain", "p99_us"), med("fields", "rps"), medcpu("fields"),
+             med("fields", "p50_us"), med("fields", "p99_us")))
+    print("%s: fields/plain throughput median %.3f (min %.3f, max %.3f);"
+          " CPU added per login median %.1f us (min %.1f, max %.1f);"
+          " errors %d"
+          % (f, statistics.median(ratio), min(ratio), max(ratio),
+             statistics.median(added), min(added), max(added), bad))
 PY

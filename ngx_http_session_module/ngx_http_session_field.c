@@ -489,25 +489,42 @@ static ngx_int_t
 ngx_http_session_field_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data)
 {
-    ngx_int_t                   rc;
-    ngx_str_t                   value;
-    ngx_uint_t                  i;
-    ngx_http_session_doc_t     *doc;
-    ngx_http_session_field_t   *field;
-    ngx_http_session_login_t   *login;
-    ngx_http_session_source_t  *src;
+    ngx_int_t                        rc;
+    ngx_str_t                        value;
+    ngx_uint_t                       i;
+    ngx_http_session_doc_t          *doc;
+    ngx_http_session_field_t        *field;
+    ngx_http_session_login_t        *login;
+    ngx_http_session_source_t       *src;
+    ngx_http_session_field_value_t  *fv;
 
     v->not_found = 1;
 
     field = ngx_http_session_field_find(r->main, data);
 
-    if (field == NULL || !ngx_http_session_field_if(r->main, field)) {
+    if (field == NULL) {
         return NGX_OK;
     }
 
     login = ngx_http_session_login(r);
     if (login == NULL) {
         return NGX_ERROR;
+    }
+
+    /* found once, asked for by several directives */
+
+    if (login->values) {
+        fv = login->values->elts;
+
+        for (i = 0; i < login->values->nelts; i++) {
+            if (fv[i].field == field) {
+                goto found;
+            }
+        }
+    }
+
+    if (!ngx_http_session_field_if(r->main, field)) {
+        return NGX_OK;
     }
 
     if (field->response) {
@@ -529,29 +546,53 @@ ngx_http_session_field_variable(ngx_http_request_t *r,
         doc = &login->request;
     }
 
-    if (doc->format == 0) {
-        return NGX_OK;
+    ngx_str_null(&value);
+
+    if (doc->format) {
+        src = field->sources->elts;
+
+        for (i = 0; i < field->sources->nelts; i++) {
+
+            rc = ngx_http_session_doc_value(r->main->pool, doc, &src[i],
+                                            field->ns, &value);
+
+            if (rc == NGX_ERROR) {
+                return NGX_ERROR;
+            }
+
+            if (rc == NGX_OK) {
+                break;
+            }
+
+            value.len = 0;
+        }
     }
 
-    src = field->sources->elts;
-
-    for (i = 0; i < field->sources->nelts; i++) {
-
-        rc = ngx_http_session_doc_value(r->pool, doc, &src[i], field->ns,
-                                        &value);
-
-        if (rc == NGX_ERROR) {
+    if (login->values == NULL) {
+        login->values = ngx_array_create(r->main->pool, 4,
+                                     sizeof(ngx_http_session_field_value_t));
+        if (login->values == NULL) {
             return NGX_ERROR;
         }
+    }
 
-        if (rc == NGX_OK) {
-            v->len = value.len;
-            v->data = value.data;
-            v->valid = 1;
-            v->no_cacheable = 1;
-            v->not_found = 0;
-            return NGX_OK;
-        }
+    fv = ngx_array_push(login->values);
+    if (fv == NULL) {
+        return NGX_ERROR;
+    }
+
+    fv->field = field;
+    fv->value = value;
+    i = 0;
+
+found:
+
+    if (fv[i].value.len) {
+        v->len = fv[i].value.len;
+        v->data = fv[i].value.data;
+        v->valid = 1;
+        v->no_cacheable = 1;
+        v->not_found = 0;
     }
 
     return NGX_OK;

@@ -113,6 +113,14 @@ typedef struct {
 } ngx_http_session_jwt_t;
 
 
+/* a field's value, once its body has been read */
+
+typedef struct {
+    ngx_http_session_field_t    *field;
+    ngx_str_t                    value;         /* empty: not there */
+} ngx_http_session_field_value_t;
+
+
 /* what a request learned from its login exchange */
 
 struct ngx_http_session_login_s {
@@ -124,6 +132,8 @@ struct ngx_http_session_login_s {
     size_t                       copy_size;
     off_t                        length;        /* Content-Length, or -1 */
     off_t                        seen;
+
+    ngx_array_t                 *values;        /* field_value_t */
 
     ngx_http_session_jwt_t       jwt;
 
