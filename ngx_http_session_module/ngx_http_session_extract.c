@@ -553,8 +553,8 @@ ngx_http_session_json_value(ngx_pool_t *pool, json_t *json,
     for (i = 0; i < src->tokens->nelts && json; i++) {
 
         if (json_is_object(json)) {
-            json = json_object_getn(json, (char *) token[i].data,
-                                    token[i].len);
+            /* a token is NUL-terminated, and holds no NUL */
+            json = json_object_get(json, (char *) token[i].data);
             continue;
         }
 

@@ -869,7 +869,8 @@ ngx_http_session_jwt_variable(ngx_http_request_t *r,
 /*
  * $session_jwt_claim_NAME: a string as it is, a number or boolean as
  * JSON writes it, an object or array as compact JSON.  nginx folds
- * variable names to lower case: a claim of another case is found too.
+ * variable names to lower case: a claim of another case is found too,
+ * after one of exactly that name.
  */
 
 static ngx_int_t
@@ -899,7 +900,16 @@ ngx_http_session_jwt_claim_variable(ngx_http_request_t *r,
     name.data = var->data + sizeof("session_jwt_claim_") - 1;
     name.len = var->len - (sizeof("session_jwt_claim_") - 1);
 
-    claim = json_object_getn(jwt->claims, (char *) name.data, name.len);
+    claim = NULL;
+
+    json_object_foreach(jwt->claims, key, value) {
+        if (ngx_strlen(key) == name.len
+            && ngx_strncmp((u_char *) key, name.data, name.len) == 0)
+        {
+            claim = value;
+            break;
+        }
+    }
 
     if (claim == NULL) {
         json_object_foreach(jwt->claims, key, value) {

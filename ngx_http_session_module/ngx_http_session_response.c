@@ -95,7 +95,10 @@ ngx_http_session_response_header_filter(ngx_http_request_t *r)
         return ngx_http_next_header_filter(r);
     }
 
-    if (r->header_only || r->headers_out.content_length_n == 0
+    if (r->header_only || r->method == NGX_HTTP_HEAD
+        || r->headers_out.status == NGX_HTTP_NO_CONTENT
+        || r->headers_out.status == NGX_HTTP_NOT_MODIFIED
+        || r->headers_out.content_length_n == 0
         || !ngx_http_session_field_wanted(r, 1))
     {
         login->response_done = 1;
@@ -105,9 +108,10 @@ ngx_http_session_response_header_filter(ngx_http_request_t *r)
     if (r->headers_out.content_encoding
         && r->headers_out.content_encoding->hash
         && r->headers_out.content_encoding->value.len
-        && ngx_strcasecmp(r->headers_out.content_encoding->value.data,
-                          (u_char *) "identity")
-           != 0)
+        && (r->headers_out.content_encoding->value.len != 8
+            || ngx_strncasecmp(r->headers_out.content_encoding->value.data,
+                               (u_char *) "identity", 8)
+               != 0))
     {
         login->response_done = 1;
 

@@ -58,6 +58,8 @@ start_stub(
     ['POST', qr{^/up/gzip$}, undef,
      "200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip"
      . "\r\n\r\n\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03"],
+    ['HEAD', qr{^/up/}, undef,
+     "200 OK\r\nContent-Type: application/json\r\nContent-Length: 80\r\n\r\n"],
     ['POST', qr{^/up/cut$}, undef,
      ["200 OK\r\nContent-Type: application/json\r\nContent-Length: 500",
       substr($Json, 0, 30)]],
@@ -416,3 +418,17 @@ X-Stub-Framing: length
 --- no_error_log
 [error]
 [warn]
+
+
+
+=== TEST 20: a HEAD request has no body to wait for: tracking is applied at once
+--- request eval
+["HEAD /r/json", "GET /who"]
+--- more_headers eval
+["", "Cookie: SID=none"]
+--- response_body eval
+["", "sid= account=\n"]
+--- no_error_log
+[error]
+[warn]
+session fields not read
