@@ -52,6 +52,7 @@ static void ngx_http_session_xpath_error(void *data, xmlErrorPtr err);
 static const char *ngx_http_session_xpath_reason(int code);
 static xmlXPathContextPtr ngx_http_session_xpath_reuse(xmlDocPtr doc,
     ngx_array_t *ns);
+static void ngx_http_session_xpath_free(void *data);
 static xmlXPathContextPtr ngx_http_session_xpath_context(xmlDocPtr doc,
     ngx_array_t *ns);
 static ngx_int_t ngx_http_session_json_value(ngx_pool_t *pool, json_t *json,
@@ -337,22 +338,41 @@ ngx_http_session_xpath_context(xmlDocPtr doc, ngx_array_t *ns)
 }
 
 
+static void
+ngx_http_session_xpath_free(void *data)
+{
+    xmlXPathFreeContext(ngx_http_session_xpath_ctx);
+    ngx_http_session_xpath_ctx = NULL;
+}
+
+
 /* the worker's context, set up for one evaluation on "doc" */
 
 static xmlXPathContextPtr
 ngx_http_session_xpath_reuse(xmlDocPtr doc, ngx_array_t *ns)
 {
     ngx_uint_t              i;
+    ngx_pool_cleanup_t     *cln;
     xmlXPathContextPtr      ctx;
     ngx_http_session_ns_t  *n;
 
     ctx = ngx_http_session_xpath_ctx;
 
     if (ctx == NULL) {
+        /* freed when the worker exits, before the module is unloaded */
+
+        cln = ngx_pool_cleanup_add(ngx_cycle->pool, 0);
+        if (cln == NULL) {
+            return NULL;
+        }
+
         ctx = ngx_http_session_xpath_context(NULL, NULL);
         if (ctx == NULL) {
             return NULL;
         }
+
+        cln->handler = ngx_http_session_xpath_free;
+        cln->data = NULL;
 
         ngx_http_session_xpath_ctx = ctx;
     }

@@ -58,6 +58,10 @@ start_stub(
     ['POST', qr{^/up/gzip$}, undef,
      "200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip"
      . "\r\n\r\n\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03"],
+    ['POST', qr{^/up/replace$}, undef,
+     "200 OK\r\nContent-Type: application/json\r\n"
+     . "Set-Cookie: SID=deleted; expires=Thu, 01-Jan-1970 00:00:01 GMT; "
+     . "Max-Age=0; path=/\r\n\r\n$Json"],
     ['HEAD', qr{^/up/}, undef,
      "200 OK\r\nContent-Type: application/json\r\nContent-Length: 80\r\n\r\n"],
     ['POST', qr{^/up/cut$}, undef,
@@ -432,3 +436,18 @@ X-Stub-Framing: length
 [error]
 [warn]
 session fields not read
+
+
+
+=== TEST 21: a login answer that deletes the old session cookie and gives a new token in its body: the old session ends, the new one is made
+--- request eval
+["POST /login?t=old1\nuser=dave", "POST /r/replace\n{}", "GET /who",
+ "GET /who"]
+--- more_headers eval
+["Content-Type: application/x-www-form-urlencoded", "Cookie: SID=old1",
+ "Cookie: SID=old1", "X-Token: $::Token"]
+--- response_body_like eval
+["ok", "token", "^sid= account=\n", "^sid=[0-9a-f]{32} account=alice\n"]
+--- no_error_log
+[error]
+[warn]
