@@ -30,6 +30,10 @@ static ngx_int_t ngx_http_session_field_parse_request(ngx_http_request_t *r,
     ngx_http_session_login_t *login);
 static ngx_int_t ngx_http_session_field_handler(ngx_http_request_t *r);
 static void ngx_http_session_field_body_handler(ngx_http_request_t *r);
+static char *ngx_http_session_field_xmlns(ngx_conf_t *cf,
+    ngx_http_session_field_t *field);
+static char *ngx_http_session_field_define(ngx_conf_t *cf,
+    ngx_http_session_field_t *field, ngx_str_t *var);
 static char *ngx_http_session_field_source(ngx_conf_t *cf,
     ngx_http_session_field_t *field, ngx_str_t *value);
 static char *ngx_http_session_field_cond(ngx_conf_t *cf,
@@ -48,10 +52,8 @@ ngx_http_session_field(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_session_loc_conf_t *slcf = conf;
 
-    ngx_str_t                 *value, name, s;
+    ngx_str_t                 *value, name;
     ngx_uint_t                 i;
-    ngx_http_variable_t       *v;
-    ngx_http_session_ns_t     *ns;
     ngx_http_session_field_t  *field, *f;
 
     value = cf->args->elts;
@@ -105,46 +107,8 @@ ngx_http_session_field(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     /* the namespaces first: an expression may use a prefix bound later */
 
-    for (i = 3; i < cf->args->nelts; i++) {
-        if (ngx_strncmp(value[i].data, "xmlns:", 6) != 0) {
-            continue;
-        }
-
-        s.data = value[i].data + 6;
-        s.len = value[i].len - 6;
-
-        s.data = (u_char *) ngx_strlchr(s.data, s.data + s.len, '=');
-
-        if (s.data == NULL || s.data == value[i].data + 6
-            || s.data == value[i].data + value[i].len - 1)
-        {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "invalid parameter \"%V\": "
-                               "xmlns:PREFIX=URI expected", &value[i]);
-            return NGX_CONF_ERROR;
-        }
-
-        if (field->ns == NULL) {
-            field->ns = ngx_array_create(cf->pool, 2,
-                                         sizeof(ngx_http_session_ns_t));
-            if (field->ns == NULL) {
-                return NGX_CONF_ERROR;
-            }
-        }
-
-        ns = ngx_array_push(field->ns);
-        if (ns == NULL) {
-            return NGX_CONF_ERROR;
-        }
-
-        /* the parser's arguments are NUL-terminated: split in place */
-
-        *s.data = '\0';
-
-        ns->prefix.data = value[i].data + 6;
-        ns->prefix.len = s.data - ns->prefix.data;
-        ns->uri.data = s.data + 1;
-        ns->uri.len = value[i].data + value[i].len - ns->uri.data;
+    if (ngx_http_session_field_xmlns(cf, field) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
     }
 
     field->sources = ngx_array_create(cf->pool, 2,
@@ -182,13 +146,80 @@ ngx_http_session_field(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    field->index = ngx_http_get_variable_index(cf, &name);
+    return ngx_http_session_field_define(cf, field, &value[1]);
+}
+
+
+/* xmlns:PREFIX=URI parameters, split in place: libxml2 wants C strings */
+
+static char *
+ngx_http_session_field_xmlns(ngx_conf_t *cf, ngx_http_session_field_t *field)
+{
+    ngx_str_t              *value, s;
+    ngx_uint_t              i;
+    ngx_http_session_ns_t  *ns;
+
+    value = cf->args->elts;
+
+    for (i = 3; i < cf->args->nelts; i++) {
+        if (ngx_strncmp(value[i].data, "xmlns:", 6) != 0) {
+            continue;
+        }
+
+        s.data = value[i].data + 6;
+        s.len = value[i].len - 6;
+
+        s.data = (u_char *) ngx_strlchr(s.data, s.data + s.len, '=');
+
+        if (s.data == NULL || s.data == value[i].data + 6
+            || s.data == value[i].data + value[i].len - 1)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid parameter \"%V\": "
+                               "xmlns:PREFIX=URI expected", &value[i]);
+            return NGX_CONF_ERROR;
+        }
+
+        if (field->ns == NULL) {
+            field->ns = ngx_array_create(cf->pool, 2,
+                                         sizeof(ngx_http_session_ns_t));
+            if (field->ns == NULL) {
+                return NGX_CONF_ERROR;
+            }
+        }
+
+        ns = ngx_array_push(field->ns);
+        if (ns == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *s.data = '\0';
+
+        ns->prefix.data = value[i].data + 6;
+        ns->prefix.len = s.data - ns->prefix.data;
+        ns->uri.data = s.data + 1;
+        ns->uri.len = value[i].data + value[i].len - ns->uri.data;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* $NAME: the variable, shared by every level that defines the field */
+
+static char *
+ngx_http_session_field_define(ngx_conf_t *cf,
+    ngx_http_session_field_t *field, ngx_str_t *var)
+{
+    ngx_http_variable_t  *v;
+
+    field->index = ngx_http_get_variable_index(cf, &field->name);
     if (field->index == NGX_ERROR) {
         return NGX_CONF_ERROR;
     }
 
-    v = ngx_http_add_variable(cf, &name, NGX_HTTP_VAR_CHANGEABLE
-                                         |NGX_HTTP_VAR_NOCACHEABLE);
+    v = ngx_http_add_variable(cf, &field->name,
+                              NGX_HTTP_VAR_CHANGEABLE|NGX_HTTP_VAR_NOCACHEABLE);
     if (v == NULL) {
         return NGX_CONF_ERROR;
     }
@@ -197,7 +228,7 @@ ngx_http_session_field(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "variable \"%V\" is already defined by another "
-                           "directive", &value[1]);
+                           "directive", var);
         return NGX_CONF_ERROR;
     }
 

@@ -59,8 +59,13 @@ static ngx_http_session_jwt_alg_t  ngx_http_session_jwt_algs[] = {
 };
 
 
+static ngx_int_t ngx_http_session_jwt_keys(ngx_conf_t *cf,
+    ngx_http_session_jwt_conf_t *jcf, ngx_str_t *param);
 static ngx_int_t ngx_http_session_jwt_read_file(ngx_conf_t *cf,
     ngx_str_t *name, ngx_str_t *text);
+static ngx_int_t ngx_http_session_jwt_split(ngx_str_t *token, u_char **dot1,
+    u_char **dot2);
+static ngx_http_session_jwt_alg_t *ngx_http_session_jwt_alg(json_t *header);
 static json_t *ngx_http_session_jwt_part(ngx_pool_t *pool, u_char *start,
     u_char *end);
 static ngx_int_t ngx_http_session_jwt_signed(ngx_pool_t *pool,
@@ -111,8 +116,8 @@ ngx_http_session_jwt(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_session_loc_conf_t *slcf = conf;
 
-    ngx_int_t                          rc, leeway;
-    ngx_str_t                         *value, file, text, error;
+    ngx_int_t                          leeway;
+    ngx_str_t                         *value, text;
     ngx_uint_t                         i;
     ngx_http_complex_value_t          *cv;
     ngx_http_session_jwt_conf_t       *jcf;
@@ -153,30 +158,7 @@ ngx_http_session_jwt(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         if (ngx_strncmp(value[i].data, "key=", 4) == 0
             || ngx_strncmp(value[i].data, "jwks=", 5) == 0)
         {
-            file.data = (u_char *) ngx_strchr(value[i].data, '=') + 1;
-            file.len = value[i].data + value[i].len - file.data;
-
-            if (ngx_http_session_jwt_read_file(cf, &file, &text) != NGX_OK) {
-                return NGX_CONF_ERROR;
-            }
-
-            ngx_str_null(&error);
-
-            if (value[i].data[0] == 'k') {
-                rc = ngx_http_session_jwt_secret(cf->pool, &text, jcf->keys,
-                                                 &error);
-            } else {
-                rc = ngx_http_session_jwks_parse(cf->pool, &text, jcf->keys,
-                                                 &error);
-            }
-
-            if (rc == NGX_ERROR) {
-                return NGX_CONF_ERROR;
-            }
-
-            if (rc == NGX_DECLINED) {
-                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                                   "\"%V\" %V", &file, &error);
+            if (ngx_http_session_jwt_keys(cf, jcf, &value[i]) != NGX_OK) {
                 return NGX_CONF_ERROR;
             }
 
@@ -246,6 +228,39 @@ ngx_http_session_jwt(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     slcf->jwt = jcf;
 
     return NGX_CONF_OK;
+}
+
+
+/* key=FILE, jwks=FILE: the keys, or an [emerg] naming the file */
+
+static ngx_int_t
+ngx_http_session_jwt_keys(ngx_conf_t *cf, ngx_http_session_jwt_conf_t *jcf,
+    ngx_str_t *param)
+{
+    ngx_int_t  rc;
+    ngx_str_t  file, text, error;
+
+    file.data = (u_char *) ngx_strchr(param->data, '=') + 1;
+    file.len = param->data + param->len - file.data;
+
+    if (ngx_http_session_jwt_read_file(cf, &file, &text) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ngx_str_null(&error);
+
+    if (param->data[0] == 'k') {
+        rc = ngx_http_session_jwt_secret(cf->pool, &text, jcf->keys, &error);
+
+    } else {
+        rc = ngx_http_session_jwks_parse(cf->pool, &text, jcf->keys, &error);
+    }
+
+    if (rc == NGX_DECLINED) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"%V\" %V", &file, &error);
+    }
+
+    return rc;
 }
 
 
@@ -351,11 +366,10 @@ ngx_http_session_jwt_decode(ngx_pool_t *pool, ngx_str_t *token,
     ngx_array_t *keys, ngx_uint_t verify, time_t now, time_t leeway,
     ngx_http_session_jwt_t *jwt)
 {
-    u_char                      *p, *last, *dot1, *dot2;
-    json_t                      *header, *claims, *alg;
+    u_char                      *last, *dot1, *dot2;
+    json_t                      *header, *claims;
     ngx_int_t                    rc;
     ngx_str_t                    input;
-    ngx_uint_t                   i;
     ngx_http_session_jwt_alg_t  *a;
 
     jwt->status = NGX_HTTP_SESSION_JWT_INVALID;
@@ -363,42 +377,14 @@ ngx_http_session_jwt_decode(ngx_pool_t *pool, ngx_str_t *token,
     jwt->claims = NULL;
     jwt->error = "malformed token";
 
+    last = token->data + token->len;
+
     if (token->len > NGX_HTTP_SESSION_JWT_MAX) {
         jwt->error = "token too long";
         return NGX_OK;
     }
 
-    /* three base64url parts, the signature's empty only with "none" */
-
-    p = token->data;
-    last = token->data + token->len;
-    dot1 = NULL;
-    dot2 = NULL;
-
-    for ( /* void */ ; p < last; p++) {
-        if (*p == '.') {
-            if (dot2) {
-                return NGX_OK;
-            }
-
-            if (dot1) {
-                dot2 = p;
-
-            } else {
-                dot1 = p;
-            }
-
-            continue;
-        }
-
-        if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z')
-              || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
-        {
-            return NGX_OK;
-        }
-    }
-
-    if (dot2 == NULL) {
+    if (ngx_http_session_jwt_split(token, &dot1, &dot2) != NGX_OK) {
         return NGX_OK;
     }
 
@@ -414,26 +400,7 @@ ngx_http_session_jwt_decode(ngx_pool_t *pool, ngx_str_t *token,
         return NGX_OK;
     }
 
-    alg = json_object_get(header, "alg");
-
-    if (!json_is_string(alg)) {
-        jwt->error = "no \"alg\"";
-        return NGX_OK;
-    }
-
-    a = NULL;
-
-    for (i = 0; ngx_http_session_jwt_algs[i].name.len; i++) {
-        if (ngx_http_session_jwt_algs[i].name.len == json_string_length(alg)
-            && ngx_strncmp(ngx_http_session_jwt_algs[i].name.data,
-                           json_string_value(alg),
-                           ngx_http_session_jwt_algs[i].name.len)
-               == 0)
-        {
-            a = &ngx_http_session_jwt_algs[i];
-            break;
-        }
-    }
+    a = ngx_http_session_jwt_alg(header);
 
     if (a == NULL) {
         /* "none" among them: an unsigned token is never trusted */
@@ -475,6 +442,74 @@ ngx_http_session_jwt_decode(ngx_pool_t *pool, ngx_str_t *token,
     jwt->error = NULL;
 
     return NGX_OK;
+}
+
+
+/* three parts of base64url text: the dots; NGX_DECLINED: not a JWS */
+
+static ngx_int_t
+ngx_http_session_jwt_split(ngx_str_t *token, u_char **dot1, u_char **dot2)
+{
+    u_char  *p, *last;
+
+    *dot1 = NULL;
+    *dot2 = NULL;
+
+    last = token->data + token->len;
+
+    for (p = token->data; p < last; p++) {
+        if (*p == '.') {
+            if (*dot2) {
+                return NGX_DECLINED;
+            }
+
+            if (*dot1) {
+                *dot2 = p;
+
+            } else {
+                *dot1 = p;
+            }
+
+            continue;
+        }
+
+        if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z')
+              || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
+        {
+            return NGX_DECLINED;
+        }
+    }
+
+    return (*dot2 == NULL) ? NGX_DECLINED : NGX_OK;
+}
+
+
+/* the header's "alg", if one this verifier knows */
+
+static ngx_http_session_jwt_alg_t *
+ngx_http_session_jwt_alg(json_t *header)
+{
+    json_t      *alg;
+    ngx_uint_t   i;
+
+    alg = json_object_get(header, "alg");
+
+    if (!json_is_string(alg)) {
+        return NULL;
+    }
+
+    for (i = 0; ngx_http_session_jwt_algs[i].name.len; i++) {
+        if (ngx_http_session_jwt_algs[i].name.len == json_string_length(alg)
+            && ngx_strncmp(ngx_http_session_jwt_algs[i].name.data,
+                           json_string_value(alg),
+                           ngx_http_session_jwt_algs[i].name.len)
+               == 0)
+        {
+            return &ngx_http_session_jwt_algs[i];
+        }
+    }
+
+    return NULL;
 }
 
 
