@@ -17,8 +17,9 @@
  * the request body before its content handler runs, with nginx's own
  * body reading (so proxy_pass sends it on unchanged); other locations
  * are not delayed at all.  The body is parsed the first time a field is
- * asked for, once.  Calls extract.c and body.c; the response's body is
- * read by response.c.
+ * asked for, once.  Calls extract.c, body.c (the body in one piece) and
+ * track.c (the request's context); the response's body is read by
+ * response.c.
  */
 
 

@@ -22,7 +22,8 @@
  * of 2048 bits or more, EC keys on P-256, P-384 and P-521 (checked on
  * their curve by OpenSSL), "oct" secrets.  Read at configuration time;
  * the EVP_PKEYs live as long as the configuration.  Plain data in, so a
- * fuzzer drives the JWKS reader.  Calls OpenSSL and jansson only.
+ * fuzzer drives the JWKS reader.  Calls body.c's JSON parser, jansson and
+ * OpenSSL.
  */
 
 

@@ -25,8 +25,9 @@
  * checked, its claims exposed as $session_jwt_claim_NAME.  A token that
  * fails is no token: $session_jwt stays empty, so "session_create
  * $session_jwt" makes no session of it.  Verification is done once per
- * request, when a variable first asks.  Calls jwks.c for the keys and
- * body.c's JSON parser.
+ * request, when a variable first asks.  Calls jwks.c for the keys,
+ * body.c's JSON parser, field.c for the request's login state and
+ * variables.c to define its variables.
  */
 
 
@@ -339,19 +340,7 @@ done:
 ngx_int_t
 ngx_http_session_jwt_add_variables(ngx_conf_t *cf)
 {
-    ngx_http_variable_t  *var, *v;
-
-    for (v = ngx_http_session_jwt_vars; v->name.len; v++) {
-        var = ngx_http_add_variable(cf, &v->name, v->flags);
-        if (var == NULL) {
-            return NGX_ERROR;
-        }
-
-        var->get_handler = v->get_handler;
-        var->data = v->data;
-    }
-
-    return NGX_OK;
+    return ngx_http_session_add_variable_table(cf, ngx_http_session_jwt_vars);
 }
 
 

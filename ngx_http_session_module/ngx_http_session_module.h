@@ -776,6 +776,8 @@ ngx_int_t ngx_http_session_zimbra_parse(ngx_pool_t *pool, ngx_str_t *body,
 
 /* ngx_http_session_variables.c */
 ngx_int_t ngx_http_session_add_variables(ngx_conf_t *cf);
+ngx_int_t ngx_http_session_add_variable_table(ngx_conf_t *cf,
+    ngx_http_variable_t *vars);
 
 
 #endif /* _NGX_HTTP_SESSION_MODULE_H_INCLUDED_ */
