@@ -23,6 +23,7 @@
  */
 
 
+static ngx_cycle_t                 ngx_fuzz_cycle;
 static ngx_pool_t                 *ngx_fuzz_conf_pool;
 static ngx_array_t                *ngx_fuzz_ns;
 static ngx_http_session_source_t   ngx_fuzz_sources[16];
@@ -51,6 +52,11 @@ ngx_fuzz_sources_init(void)
     ngx_http_session_ns_t  *ns;
 
     ngx_fuzz_conf_pool = ngx_fuzz_pool();
+
+    /* a worker's cycle: its pool keeps the worker's XPath context */
+    ngx_fuzz_cycle.log = ngx_fuzz_log;
+    ngx_fuzz_cycle.pool = ngx_fuzz_conf_pool;
+    ngx_cycle = &ngx_fuzz_cycle;
 
     ngx_fuzz_ns = ngx_array_create(ngx_fuzz_conf_pool, 2,
                                    sizeof(ngx_http_session_ns_t));
