@@ -15,6 +15,7 @@
 #   make test-matrix    the suite on nginx 1.22.1 and 1.26.3, and a -Werror
 #                       compile against 1.30's headers; MATRIX="1.26 1.30"
 #                       picks versions (CI: make test runs 1.22 already)
+#   make bench-login    the cost of reading login fields (bench/login.sh)
 #
 # TESTS="t/001-sanity.t ..." runs only some files (test, test-asan,
 # test-valgrind).  All install what they need first (util/install-deps.sh);
@@ -36,7 +37,8 @@ export TEST_NGINX_SESSION_MODULE := $(MODULE)
 MATRIX      ?= 1.22 1.26 1.30
 
 .PHONY: all deps module run test test-valgrind test-asan fuzz fuzz-ci \
-        bench bench-status soak lint clean deb test-deb test-matrix dashboard
+        bench bench-status bench-login soak lint clean deb test-deb \
+        test-matrix dashboard
 
 all: module
 
@@ -99,6 +101,10 @@ bench: deps module
 
 bench-status: deps module
 	@bench/status-cost.sh $(MODULE)
+
+bench-login: deps module
+	@util/install-deps.sh bench
+	@bench/login.sh $(MODULE)
 
 soak: deps module
 	@util/install-deps.sh bench

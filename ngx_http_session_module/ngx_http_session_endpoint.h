@@ -197,6 +197,7 @@ void *ngx_http_session_parse_xml(ngx_pool_t *pool, ngx_str_t *body,
     ngx_str_t *error);
 void *ngx_http_session_parse_json(ngx_pool_t *pool, ngx_str_t *body,
     ngx_str_t *error);
+ngx_int_t ngx_http_session_python_bytes(ngx_pool_t *pool, ngx_str_t *text);
 ngx_int_t ngx_http_session_bool(ngx_str_t *value);
 ngx_int_t ngx_http_session_arg(ngx_http_request_t *r, char *name,
     ngx_str_t *value);

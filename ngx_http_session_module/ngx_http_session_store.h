@@ -55,7 +55,10 @@ typedef struct {
     unsigned                     created:1;
     unsigned                     applied:1;
     unsigned                     ended:1;
+    unsigned                     deferred:1;  /* until the response body */
     unsigned                     snapshot:1;  /* the fields below are set */
+
+    ngx_http_session_login_t    *login;       /* the login layer's */
 
     u_char                       type;
     int64_t                      created_at;

@@ -92,6 +92,7 @@ src_source() {
 
 build_deps() {
     apt_install nginx nginx-dev libxml2-dev libsodium-dev libpcre2-dev libjansson-dev \
+        libssl-dev \
         gcc make libxml2-utils
 }
 

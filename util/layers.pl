@@ -32,6 +32,8 @@ my @layers = (
                       hornbill_parse.c hornbill.c commvault.c
                       status_parse.c status.c dashboard.c
                       dashboard_page.h endpoint.h) ],
+    [ login => qw(extract.c jwks.c field.c jwt.c response.c login.c
+                  login.h) ],
     [ conf => qw(conf.c) ],
     [ module => qw(module.c) ],
 );
