@@ -9,6 +9,15 @@
 #   make fuzz-ci        the same, 20 s each
 #   make bench          the benchmark of one node (docs/benchmarks.md)
 #   make bench-fleet    two nodes and an engine (docs/benchmarks-fleet.md)
+#   make deb            the Debian package libnginx-mod-http-session in
+#                       build/, built as Debian builds its nginx modules,
+#                       then lintian
+#   make test-deb       make deb, then install it, nginx -t, a smoke test,
+#                       examples/t/ against it, purge (util/test-deb.sh)
+#   make test-matrix    the suite on nginx 1.22.1 and 1.26.3, and a -Werror
+#                       compile against 1.30's headers; MATRIX="1.26 1.30"
+#                       picks versions (CI: make test runs 1.22 already)
+#   make bench-login    the cost of reading login fields (bench/login.sh)
 #
 # TESTS="t/001-sanity.t ..." runs only some files (test, test-asan,
 # test-valgrind).  All install what they need first (util/install-deps.sh);
@@ -27,8 +36,11 @@ TESTS       ?= t/
 export TEST_NGINX_BINARY ?= $(NGINX_BIN)
 export TEST_NGINX_SESSION_MODULE := $(MODULE)
 
+MATRIX      ?= 1.22 1.26 1.30
+
 .PHONY: all deps module run test test-valgrind test-asan fuzz fuzz-ci \
-        bench bench-fleet soak lint clean
+        bench bench-fleet bench-status bench-login soak lint clean deb \
+        test-deb test-matrix dashboard
 
 all: module
 
@@ -53,6 +65,14 @@ $(BUILD)/nginx/objs/Makefile: config
 
 $(MODULE): $(BUILD)/nginx/objs/Makefile $(SOURCES)
 	$(MAKE) -C $(BUILD)/nginx -f objs/Makefile modules
+
+# the dashboard page is edited as HTML; the C header is committed, so
+# only an edit of the page needs Perl
+ngx_http_session_module/ngx_http_session_dashboard_page.h: \
+        ngx_http_session_module/dashboard.html util/gen-dashboard.pl
+	util/gen-dashboard.pl
+
+dashboard: ngx_http_session_module/ngx_http_session_dashboard_page.h
 
 run: deps module
 	@util/run-demo.sh $(MODULE)
@@ -85,9 +105,26 @@ bench-fleet: deps module
 	@util/install-deps.sh bench
 	@python3 bench/fleet.py $(MODULE)
 
+bench-status: deps module
+	@bench/status-cost.sh $(MODULE)
+
+bench-login: deps module
+	@util/install-deps.sh bench
+	@bench/login.sh $(MODULE)
+
 soak: deps module
 	@util/install-deps.sh bench
 	@util/soak.sh $(MODULE) $${SOAK_SECONDS:-60}
+
+deb:
+	@util/build-deb.sh
+
+test-deb: deb
+	@util/test-deb.sh
+
+test-matrix:
+	@util/install-deps.sh matrix
+	@util/test-matrix.sh $(MATRIX)
 
 lint:
 	@util/lint.sh

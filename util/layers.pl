@@ -24,7 +24,7 @@ my $dir = 'ngx_http_session_module';
 my @layers = (
     [ common => qw(util.c escape.c common.h) ],
     [ store => qw(lock.c index.c store.c zone.c update.c import.c read.c
-                  apply.c check.c store.h shm.h) ],
+                  apply.c check.c top.c store.h shm.h) ],
     [ fleet => qw(redis.c engine.c fleet_codec.c fleet_put.c fleet_sync.c
                   fleet.c fleet_lookup.c fleet_conf.c engine.h fleet.h) ],
     [ state => qw(state_codec.c state_load.c state_save.c state_dir.c
@@ -32,8 +32,10 @@ my @layers = (
     [ track => qw(cookie.c track.c track_fleet.c variables.c track.h) ],
     [ endpoints => qw(stream.c body.c endpoint.c zimbra_parse.c zimbra.c
                       hornbill_parse.c hornbill.c commvault.c
-                      status_parse.c status.c status_fleet.c
-                      endpoint.h) ],
+                      status_parse.c status.c status_fleet.c dashboard.c
+                      dashboard_page.h endpoint.h) ],
+    [ login => qw(extract.c jwks.c field.c jwt.c response.c login.c
+                  login.h) ],
     [ conf => qw(conf.c) ],
     [ module => qw(module.c) ],
 );
