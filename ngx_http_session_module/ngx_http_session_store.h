@@ -233,6 +233,8 @@ typedef struct {
     u_char                       addr_len;
     u_char                       addr[16];
     u_char                       create_digest[NGX_HTTP_SESSION_DIGEST_LEN];
+    ngx_uint_t                   ended;       /* out: the request's own
+                                                 session was logged out */
     uint64_t                     evicted;     /* out: sessions evicted */
     uint64_t                     evicted_total;  /* out: by the zone */
     ngx_str_t                    dropped;     /* out: a variable that did

@@ -149,8 +149,14 @@ ngx_http_session_track_apply(ngx_http_request_t *r)
         rc = ngx_http_session_update(zone, &up, ctx);
 
         if (zone->fleet) {
+
+            /*
+             * up.ended, not ctx->ended: a response that logs the old
+             * session out and makes a new one leaves ctx on the new one
+             */
+
             if (copy) {
-                if (ctx->ended) {
+                if (up.ended) {
                     ngx_http_session_fleet_ended(zone, copy,
                                                  ngx_http_session_now());
                 } else {

@@ -139,6 +139,7 @@ ngx_http_session_update(ngx_http_session_zone_t *zone,
         ngx_http_session_end(zone, s, now);
         ctx->live = 0;
         ctx->ended = 1;
+        up->ended = 1;
         s = NULL;
     }
 
