@@ -1,6 +1,6 @@
 package t::TestFleet;
 
-# Helpers of the fleet tests (t/700-fleet*.t), all on loopback and all
+# Helpers of the fleet tests (t/80x-fleet*.t), all on loopback and all
 # stopped by pid by the tests themselves:
 #
 #   - a real redis-server (Debian's), password-protected, on a port of
