@@ -858,7 +858,7 @@ ngx_http_session_fleet_decode_entry(redisReply *e,
             entry->touches.data = (u_char *) v->str;
             entry->touches.len = v->len;
 
-        } else if (f->len == 1 && f->str[0] == 'n') {
+        } else if (f->len == 3 && ngx_strncmp(f->str, "seq", 3) == 0) {
             if (ngx_http_session_fleet_number((u_char *) v->str, v->len,
                                               UINT64_MAX, &entry->n)
                 != NGX_OK)

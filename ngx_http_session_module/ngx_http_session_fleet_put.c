@@ -41,8 +41,9 @@ static void ngx_http_session_fleet_sha(const char *script, u_char *hex);
 
 /*
  * Merges one record into the engine.  KEYS: the session's hash, the
- * stream, the stream's counter (each entry carries the next number, so a
- * follower sees when entries were cut before it read them).  ARGV: node,
+ * stream, the stream's counter (each entry carries the next number in
+ * "seq", so a follower sees when entries were cut before it read them;
+ * not "n", which is the record's account name).  ARGV: node,
  * mode ("r" the record's account and variables win, "f" the engine's are
  * kept: putting back), timeout, how long a logout is kept, the stream's
  * length, sid, then the record's fields.
@@ -103,7 +104,7 @@ static const char  ngx_http_session_fleet_put_script[] =
 "if publish then\n"
 "  local n = redis.call('INCR', KEYS[3])\n"
 "  redis.call('XADD', log, 'MAXLEN', '~', ARGV[5], '*', 'node', ARGV[1],\n"
-"             'kind', 'r', 'n', n, 'sid', ARGV[6],\n"
+"             'kind', 'r', 'seq', n, 'sid', ARGV[6],\n"
 "             unpack(redis.call('HGETALL', key)))\n"
 "end\n"
 "return 1\n";
