@@ -132,7 +132,8 @@ check "Depends: the nginx ABI it was built for" \
     sh -c "dpkg-query -W -f='\${Depends}' $pkg | grep -q \
            \"\$(sed -n 's/^nginx:abi=//p' \
                 /usr/share/nginx/src/debian/libnginx-mod.abisubstvars)\""
-for lib in libxml2 libpcre2-8-0 libjansson4 libsodium23 libssl3; do
+for lib in libxml2 libpcre2-8-0 libjansson4 libsodium23 libssl3 \
+           libhiredis0.14; do
     check "Depends: $lib" \
         sh -c "dpkg-query -W -f='\${Depends}' $pkg | grep -q '$lib'"
 done
