@@ -106,7 +106,9 @@ ngx_http_session_zone_copy(ngx_http_session_zone_t *zone)
 
     while (!cur.done) {
         if (ngx_http_session_read(ozone, &cur, &batch) != NGX_OK) {
-            break;
+            /* the old zone's lock was not released: said in the log */
+            ngx_destroy_pool(pool);
+            return NGX_ERROR;
         }
 
         for (i = 0; i < batch.nrecords; i++) {

@@ -240,6 +240,7 @@ void ngx_http_session_save_clean(ngx_http_session_zone_t *zone);
 
 /* ngx_http_session_lock.c: the zone lock and the clocks */
 void ngx_http_session_lock(ngx_http_session_zone_t *zone);
+ngx_int_t ngx_http_session_lock_live(ngx_http_session_zone_t *zone);
 void ngx_http_session_unlock(ngx_http_session_zone_t *zone);
 void ngx_http_session_zone_filling(ngx_uint_t filling);
 int64_t ngx_http_session_now(void);

@@ -165,9 +165,14 @@ ngx_http_session_register_types(ngx_http_session_zone_t *zone)
 
     for (i = 0; i < zone->types->nelts; i++) {
 
-        ngx_shmtx_lock(&zone->shpool->mutex);
+        /* in the master, on a reload: the workers use the zone */
+
+        if (ngx_http_session_lock_live(zone) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
         n = ngx_http_session_type_index(zone, &names[i]);
-        ngx_shmtx_unlock(&zone->shpool->mutex);
+        ngx_http_session_unlock(zone);
 
         if (n == NGX_ERROR) {
             ngx_log_error(NGX_LOG_EMERG, zone->log, 0,
