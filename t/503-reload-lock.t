@@ -11,7 +11,9 @@
 #   - it is killed with -9 while the master waits for the lock: the
 #     master, which blocks SIGCHLD while it reads the new configuration,
 #     recovers the lock as nginx recovers a dead worker's, the reload
-#     completes with the sessions, and nginx stops.
+#     completes with the sessions, and nginx stops;
+#   - the same in a reload that resizes the zone, where the master copies
+#     the old zone's sessions in batches under its lock.
 #
 # Workers run as www-data, as Debian runs them.
 
@@ -192,6 +194,22 @@ sub wait_log {
     return 0;
 }
 
+# the running configuration with another zone size, for the next reload
+sub resize_zone {
+    my ($size) = @_;
+    my $conf = $Test::Nginx::Util::ConfFile;
+
+    open my $in, '<', $conf or die "$conf: $!";
+    my $text = do { local $/; <$in> };
+    close $in;
+
+    $text =~ s/zone=s:\w+/zone=s:$size/ or die "no zone in $conf";
+
+    open my $out, '>', $conf or die "$conf: $!";
+    print $out $text;
+    close $out;
+}
+
 # the master and its workers, killed if they outlived the test
 sub kill_all {
     my ($master, @others) = @_;
@@ -309,6 +327,44 @@ if ($holder) {
 
     is(scalar @now, 2, 'the reload started new workers');
     is(t::TestState::http_get('/who', Cookie => 'SID=tok-r2'), "[r2]\n",
+       'the sessions are kept');
+}
+
+kill 'TERM', $master;
+my $stopped = t::TestState::wait_gone($master);
+ok($stopped, 'nginx stops');
+main::kill_all($master, @before) unless $stopped;
+
+
+
+=== TEST 3: the same during a reload that resizes the zone: the copy of its sessions recovers the lock
+--- http_config eval: $::http_config
+--- config eval: $::config
+--- request
+GET /login?t=tok-r3&u=r3
+--- response_body
+app
+--- log_allows
+[alert]
+--- after
+my $master = nginx_pid();
+my @before = main::worker_pids();
+my $holder = main::stop_a_holder();
+
+ok($holder, 'a worker was stopped while it held the zone lock');
+
+if ($holder) {
+    main::resize_zone('8m');
+    kill 'HUP', $master;
+
+    Time::HiRes::sleep(0.5);
+    kill 'KILL', $holder;
+
+    ok(main::wait_log(qr/\[alert\] .*session zone "s" was locked by process $holder, which died holding it: unlocked/, 10),
+       'the master recovered the dead holder\'s lock');
+    ok(main::wait_log(qr/session zone "s" resized, \d+ sessions carried over/, 10),
+       'and copied the sessions');
+    is(t::TestState::http_get('/who', Cookie => 'SID=tok-r3'), "[r3]\n",
        'the sessions are kept');
 }
 
