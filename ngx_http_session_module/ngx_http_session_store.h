@@ -228,12 +228,10 @@ ngx_uint_t ngx_http_session_types(ngx_http_session_zone_t *zone,
 void ngx_http_session_type_name(ngx_http_session_zone_t *zone,
     ngx_uint_t type, ngx_str_t *name);
 ngx_int_t ngx_http_session_save_begin(ngx_http_session_zone_t *zone,
-    ngx_uint_t force, ngx_pid_t *holder, uint64_t *target);
-ngx_int_t ngx_http_session_save_take(ngx_http_session_zone_t *zone,
-    ngx_pid_t holder, uint64_t *target);
+    ngx_uint_t force, uint64_t *target, uint64_t *ended);
 void ngx_http_session_save_done(ngx_http_session_zone_t *zone,
     uint64_t target, int64_t at);
-void ngx_http_session_save_release(ngx_http_session_zone_t *zone);
+uint64_t ngx_http_session_save_ended(ngx_http_session_zone_t *zone);
 int64_t ngx_http_session_save_time(ngx_http_session_zone_t *zone);
 void ngx_http_session_save_stamp(ngx_http_session_zone_t *zone, int64_t at);
 void ngx_http_session_save_clean(ngx_http_session_zone_t *zone);

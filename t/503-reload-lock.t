@@ -1,9 +1,12 @@
 # The master never hangs on a zone's lock during a reload (issue 10 item
 # 2).  A reload that keeps a zone registers its custom session types in
-# it under the zone lock, while the old workers still use the zone.  A
-# worker is stopped (SIGSTOP) at a moment it holds that lock, as seen in
-# the lock word itself (the first word of the zone, read through
-# /proc/PID/mem), and then:
+# it under the zone lock, and one that resizes it copies the old zone's
+# sessions in batches under its lock, while the old workers still use
+# the zone.  A worker is stopped (SIGSTOP) at a moment it holds that
+# lock, as the lock word itself shows (the zone's first word, read
+# through /proc/PID/mem): a hundred thousand sessions loaded from a
+# state file all expire a few seconds after the start, so worker 0's
+# sweeper holds the lock most of the time for a while.  Then:
 #
 #   - it stays stopped: the reload is refused after a bounded wait with
 #     an [emerg] naming the holder, and the running workers serve on once
@@ -12,8 +15,7 @@
 #     master, which blocks SIGCHLD while it reads the new configuration,
 #     recovers the lock as nginx recovers a dead worker's, the reload
 #     completes with the sessions, and nginx stops;
-#   - the same in a reload that resizes the zone, where the master copies
-#     the old zone's sessions in batches under its lock.
+#   - the same in a reload that resizes the zone.
 #
 # Workers run as www-data, as Debian runs them.
 
@@ -22,17 +24,16 @@ BEGIN { $ENV{TEST_NGINX_WORKER_USER} = 'www-data'; }
 use t::TestSession 'no_plan';
 use t::TestState;
 
+use Digest::MD5 ();
 use File::Path ();
-use HTTP::Tiny ();
-use POSIX ();
 use Time::HiRes ();
 
 no_shuffle();
 check_accum_error_log();
 
 # a size no other mapping of nginx has: the zone is found by it
-our $zone_bytes = 7 * 1024 * 1024;
-our $sessions = 20000;
+our $zone_bytes = 15 * 1024 * 1024;
+our $sessions = 100000;
 
 our $file = '503/s.state';
 our $path = state_path($file);
@@ -42,12 +43,15 @@ File::Path::make_path(state_path('503'));
 chmod 0700, state_path('503');
 chown((getpwnam('www-data'))[2, 3], state_path('503'));
 
+# sessions that all expire together, five seconds from now
 sub write_sessions {
+    my $due = now_ms() - 3600 * 1000 + 5000;
     my $text = state_header();
 
     for my $i (1 .. $sessions) {
-        $text .= session_line(sid => sprintf('%032x', $i * 7919 + 1),
-                              id => "user" . ($i % 500));
+        $text .= session_line(sid => Digest::MD5::md5_hex($i),
+                              id => "user" . ($i % 500),
+                              created => $due - 60000, last => $due);
     }
 
     write_state($file, $text . "end $sessions\n");
@@ -74,11 +78,10 @@ sub zone_base {
 
 # the pid that holds the zone lock, 0 for none
 sub lock_holder {
-    my ($pid, $base) = @_;
+    my ($mem, $base) = @_;
 
-    open my $fh, '<:raw', "/proc/$pid/mem" or return undef;
-    sysseek($fh, $base, 0) or return undef;
-    sysread($fh, my $word, 8) == 8 or return undef;
+    sysseek($mem, $base, 0) or return undef;
+    sysread($mem, my $word, 8) == 8 or return undef;
 
     return unpack('Q<', $word);
 }
@@ -107,73 +110,39 @@ sub worker_pids {
     return sort { $a <=> $b } t::TestState::children(nginx_pid());
 }
 
-# clients that keep both workers copying batches of the zone
-sub start_load {
-    my $port = Test::Nginx::Util::server_port();
-    my @pids;
-
-    for (1 .. 3) {
-        my $pid = fork();
-        die "fork: $!" unless defined $pid;
-
-        if ($pid == 0) {
-            my $until = Time::HiRes::time() + 30;
-
-            while (Time::HiRes::time() < $until) {
-                my $http = HTTP::Tiny->new(timeout => 2);
-
-                for (1 .. 20) {
-                    $http->get("http://127.0.0.1:$port/list?list=1"
-                               . "&limit=1000");
-                }
-            }
-
-            POSIX::_exit(0);
-        }
-
-        push @pids, $pid;
-    }
-
-    return @pids;
-}
-
-sub stop_load {
-    for my $pid (@_) {
-        kill 'KILL', $pid;
-        waitpid($pid, 0);
-    }
-}
-
 # a worker stopped while it holds the zone lock, or undef
 sub stop_a_holder {
     my @workers = worker_pids();
-    my %base = map { $_ => zone_base($_) } @workers;
-    my @load = start_load();
-    my $until = Time::HiRes::time() + 20;
-    my $holder;
+    my %mem;
+    my ($base, $tries) = (undef, 0);
 
-    Time::HiRes::sleep(0.3);
-
-    TRY: while (Time::HiRes::time() < $until) {
-        for my $w (@workers) {
-            next unless defined $base{$w};
-
-            kill 'STOP', $w;
-
-            if (wait_stopped($w) && (lock_holder($w, $base{$w}) // 0) == $w)
-            {
-                $holder = $w;
-                last TRY;
-            }
-
-            kill 'CONT', $w;
-            Time::HiRes::sleep(0.001 + rand(0.004));
-        }
+    for my $w (@workers) {
+        $base //= zone_base($w);
+        open $mem{$w}, '<:raw', "/proc/$w/mem" or return undef;
     }
 
-    stop_load(@load);
+    return undef unless defined $base;
 
-    return $holder;
+    my ($any) = @workers;
+    my $until = Time::HiRes::time() + 15;
+
+    while (Time::HiRes::time() < $until) {
+        my $h = lock_holder($mem{$any}, $base) // 0;
+
+        next unless $mem{$h};
+
+        kill 'STOP', $h;
+        $tries++;
+
+        if (wait_stopped($h) && (lock_holder($mem{$h}, $base) // 0) == $h) {
+            Test::More::note("stopped holding the lock at try $tries");
+            return $h;
+        }
+
+        kill 'CONT', $h;
+    }
+
+    return undef;
 }
 
 sub error_log_text {
@@ -248,15 +217,15 @@ our $config = <<'_EOC_';
     }
 _EOC_
 
-our $http_config = "    session_zone zone=s:7m timeout=1h state=$path;\n";
-
-write_sessions();
+our $http_config = "    session_zone zone=s:15m timeout=1h state=$path;\n";
 
 run_tests();
 
 __DATA__
 
 === TEST 1: a reload while a stopped worker holds the zone lock is refused, the running workers serve on
+--- post_setup_server_root
+main::write_sessions();
 --- http_config eval: $::http_config
 --- config eval: $::config
 --- request
@@ -290,6 +259,8 @@ kill 'CONT', @before;
 
 
 === TEST 2: a worker killed with -9 while it holds the lock during a reload: the master recovers the lock, reloads, and stops
+--- post_setup_server_root
+main::write_sessions();
 --- http_config eval: $::http_config
 --- config eval: $::config
 --- request
@@ -338,6 +309,8 @@ main::kill_all($master, @before) unless $stopped;
 
 
 === TEST 3: the same during a reload that resizes the zone: the copy of its sessions recovers the lock
+--- post_setup_server_root
+main::write_sessions();
 --- http_config eval: $::http_config
 --- config eval: $::config
 --- request
@@ -354,7 +327,7 @@ my $holder = main::stop_a_holder();
 ok($holder, 'a worker was stopped while it held the zone lock');
 
 if ($holder) {
-    main::resize_zone('8m');
+    main::resize_zone('16m');
     kill 'HUP', $master;
 
     Time::HiRes::sleep(0.5);

@@ -25,7 +25,8 @@ my @layers = (
     [ common => qw(util.c escape.c common.h) ],
     [ store => qw(lock.c index.c store.c zone.c update.c import.c read.c
                   check.c store.h shm.h) ],
-    [ state => qw(state_codec.c state_load.c state_save.c state_dir.c
+    [ state => qw(state_codec.c state_load.c state_io.c state_save.c
+                  state_dir.c
                   state.h) ],
     [ track => qw(cookie.c track.c variables.c track.h) ],
     [ endpoints => qw(stream.c body.c endpoint.c zimbra_parse.c zimbra.c
