@@ -140,6 +140,10 @@ seed args escapes 'userId=%&userId=%zz&token=Bearer%20x%00y&sid=%41+b'
 seed text utf8 'caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80'
 seed text bad-utf8 '\xc0\xaf \xed\xa0\x80 \xf4\x90\x80\x80 \xef\xbf\xbe \x80 \xff'
 seed text specials '<&"'"'"'>\t\n\r\x01\x1f\x7f \\ \b\f'
+seed text php-logout 'PHPSESSID=deleted; expires=Thu, 01-Jan-1970 00:00:01 GMT; Max-Age=0; path=/'
+seed text django-logout 'sessionid=""; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/'
+seed text aspnet-logout 'ASP.NET_SessionId=; expires=Mon, 11-Oct-1999 22:00:00 GMT; path=/; HttpOnly'
+seed text java-logout 'JSESSIONID=abc; Max-Age=-1; Expires=Sunday, 06-Nov-94 08:49:37 GMT'
 seed text zimbra-get 'GET\n1\ntrue'
 seed text zimbra-get-list 'GET\nmaybe'
 seed args status-list 'format=json&list=1&limit=2&type=imap&account=id-1&closed=0'
@@ -191,4 +195,5 @@ want zimbra && harness zimbra xml json text
 want status && harness status args
 want hornbill && harness hornbill xml json text
 want state && harness state state
+want cookie && harness cookie text
 true

@@ -23,13 +23,6 @@
 
 
 typedef struct {
-    ngx_str_t   name;
-    ngx_str_t   value;
-    ngx_uint_t  deletes;
-} ngx_http_session_set_cookie_t;
-
-
-typedef struct {
     ngx_str_t   create;          /* the new token, as evaluated */
     ngx_str_t   last;            /* the create cookie's last value */
     unsigned    create_deleted:1;
@@ -46,8 +39,6 @@ typedef struct {
 
 static void ngx_http_session_cookie_scan(ngx_list_t *headers,
     ngx_http_session_loc_conf_t *slcf, ngx_http_session_cookie_state_t *cs);
-static void ngx_http_session_cookie_parse(ngx_str_t *header,
-    ngx_http_session_set_cookie_t *sc);
 static ngx_str_t ngx_http_session_cookie_trim(u_char *p, u_char *last);
 static ngx_uint_t ngx_http_session_cookie_named(ngx_array_t *names,
     ngx_str_t *name);
@@ -56,8 +47,6 @@ static ngx_uint_t ngx_http_session_cookie_time(u_char *t, u_char *last,
     ngx_int_t *v);
 static int64_t ngx_http_session_cookie_days(ngx_int_t year, ngx_int_t month,
     ngx_int_t day);
-static ngx_int_t ngx_http_session_cookie_date(u_char *p, u_char *last,
-    int64_t *when);
 
 
 /*
@@ -234,7 +223,7 @@ ngx_http_session_cookie_scan(ngx_list_t *headers,
 
 /* RFC 6265, 5.2: "name=value" then attributes, each after a ";" */
 
-static void
+void
 ngx_http_session_cookie_parse(ngx_str_t *header,
     ngx_http_session_set_cookie_t *sc)
 {
@@ -396,7 +385,7 @@ ngx_http_session_cookie_eq(ngx_str_t *a, ngx_str_t *b)
  * ngx_parse_http_time() refuses), so this reads them as browsers do.
  */
 
-static ngx_int_t
+ngx_int_t
 ngx_http_session_cookie_date(u_char *p, u_char *last, int64_t *when)
 {
     u_char      *start, *t;

@@ -17,8 +17,21 @@
  */
 
 
+/* one Set-Cookie header as ngx_http_session_cookie_parse() reads it */
+
+typedef struct {
+    ngx_str_t                    name;
+    ngx_str_t                    value;
+    ngx_uint_t                   deletes;  /* Max-Age <= 0, a past Expires */
+} ngx_http_session_set_cookie_t;
+
+
 /* ngx_http_session_cookie.c */
 ngx_int_t ngx_http_session_cookie_name(ngx_str_t *value, ngx_str_t *name);
+void ngx_http_session_cookie_parse(ngx_str_t *header,
+    ngx_http_session_set_cookie_t *sc);
+ngx_int_t ngx_http_session_cookie_date(u_char *p, u_char *last,
+    int64_t *when);
 void ngx_http_session_cookie_apply(ngx_http_request_t *r,
     ngx_http_session_loc_conf_t *slcf, ngx_http_session_update_t *up);
 
