@@ -72,6 +72,7 @@ typedef struct {
     ngx_msec_t                   token_logged;
     ngx_msec_t                   value_logged;
     ngx_msec_t                   full_logged;
+    ngx_msec_t                   name_logged;
     uint64_t                     evicted_logged;  /* the total then */
     ngx_uint_t                   loaded;
     /* sessions created since are taken from another writer's state file */

@@ -399,17 +399,25 @@ ngx_http_session_types(ngx_http_session_zone_t *zone,
 
 
 /*
- * A type's name, in the zone, read unlocked: a type's slot is renamed
- * only once no session holds it, and a name fits its slot whatever
- * happens meanwhile.
+ * A type's name, copied into "name" (NGX_HTTP_SESSION_TYPE_LEN bytes)
+ * under the lock: the master gives a slot no session holds another name
+ * in a reload, while the workers read it.
  */
 
-void
+size_t
 ngx_http_session_type_name(ngx_http_session_zone_t *zone, ngx_uint_t type,
-    ngx_str_t *name)
+    u_char *name)
 {
-    name->len = zone->sh->types[type].len;
-    name->data = zone->sh->types[type].name;
+    size_t  len;
+
+    ngx_http_session_lock(zone);
+
+    len = zone->sh->types[type].len;
+    ngx_memcpy(name, zone->sh->types[type].name, len);
+
+    ngx_http_session_unlock(zone);
+
+    return len;
 }
 
 
