@@ -7,6 +7,15 @@
 #   make test-valgrind  the suite under valgrind; errors and module leaks fail
 #   make fuzz           every libFuzzer harness, FUZZ_SECONDS (60) each
 #   make fuzz-ci        the same, 20 s each
+#   make deb            the Debian package libnginx-mod-http-session in
+#                       build/, built as Debian builds its nginx modules,
+#                       then lintian
+#   make test-deb       make deb, then install it, nginx -t, a smoke test,
+#                       examples/t/ against it, purge (util/test-deb.sh)
+#   make test-matrix    the suite on nginx 1.22.1 and 1.26.3, and a -Werror
+#                       compile against 1.30's headers; MATRIX="1.26 1.30"
+#                       picks versions (CI: make test runs 1.22 already)
+#   make bench-login    the cost of reading login fields (bench/login.sh)
 #
 # TESTS="t/001-sanity.t ..." runs only some files (test, test-asan,
 # test-valgrind).  All install what they need first (util/install-deps.sh);
@@ -25,8 +34,11 @@ TESTS       ?= t/
 export TEST_NGINX_BINARY ?= $(NGINX_BIN)
 export TEST_NGINX_SESSION_MODULE := $(MODULE)
 
+MATRIX      ?= 1.22 1.26 1.30
+
 .PHONY: all deps module run test test-valgrind test-asan fuzz fuzz-ci \
-        bench soak lint clean
+        bench bench-status bench-login soak lint clean deb test-deb \
+        test-matrix dashboard
 
 all: module
 
@@ -51,6 +63,14 @@ $(BUILD)/nginx/objs/Makefile: config
 
 $(MODULE): $(BUILD)/nginx/objs/Makefile $(SOURCES)
 	$(MAKE) -C $(BUILD)/nginx -f objs/Makefile modules
+
+# the dashboard page is edited as HTML; the C header is committed, so
+# only an edit of the page needs Perl
+ngx_http_session_module/ngx_http_session_dashboard_page.h: \
+        ngx_http_session_module/dashboard.html util/gen-dashboard.pl
+	util/gen-dashboard.pl
+
+dashboard: ngx_http_session_module/ngx_http_session_dashboard_page.h
 
 run: deps module
 	@util/run-demo.sh $(MODULE)
@@ -79,9 +99,26 @@ bench: deps module
 	@util/install-deps.sh bench
 	@bench/run.sh $(MODULE)
 
+bench-status: deps module
+	@bench/status-cost.sh $(MODULE)
+
+bench-login: deps module
+	@util/install-deps.sh bench
+	@bench/login.sh $(MODULE)
+
 soak: deps module
 	@util/install-deps.sh bench
 	@util/soak.sh $(MODULE) $${SOAK_SECONDS:-60}
+
+deb:
+	@util/build-deb.sh
+
+test-deb: deb
+	@util/test-deb.sh
+
+test-matrix:
+	@util/install-deps.sh matrix
+	@util/test-matrix.sh $(MATRIX)
 
 lint:
 	@util/lint.sh

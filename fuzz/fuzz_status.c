@@ -46,7 +46,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     } else {
         ngx_fuzz_assert(q.error.len == 0);
-        ngx_fuzz_assert(q.format <= NGX_HTTP_SESSION_STATUS_PROMETHEUS);
+        ngx_fuzz_assert(q.format <= NGX_HTTP_SESSION_STATUS_HTML);
         ngx_fuzz_assert(q.limit >= 1);
         ngx_fuzz_assert(q.addr_len == 0 || q.addr_len == 4
                         || q.addr_len == 16);

@@ -18,7 +18,7 @@ fuzz=$root/fuzz
 kinds=$root/build/fuzz/seeds
 
 rm -rf "$kinds"
-mkdir -p "$kinds"/{xml,json,args,text,vars,state}
+mkdir -p "$kinds"/{xml,json,args,text,vars,state,jwt}
 cd "$root"
 
 
@@ -162,6 +162,32 @@ seed vars cut '\x08\xffshort'
 seed vars empty '\x00\x00\x00\x00'
 
 
+# the login tests' bytes: the clients' captured requests, the answers,
+# the test tokens and keys
+
+for f in t/data/login/*.req; do
+    body=$(sed -n '/^\r$/,$p' "$f" | tail -n +2)
+    case $body in
+        "<"*) k=xml ;; "{"*) k=json ;; *) k=text ;;
+    esac
+    printf '%s' "$body" >"$kinds/$k/login-$(basename "$f" .req)"
+done
+
+for f in t/data/login/*.body t/data/login/*.reqbody; do
+    case $(head -c 1 "$f") in
+        "<") k=xml ;; "{") k=json ;; *) k=text ;;
+    esac
+    cp "$f" "$kinds/$k/login-$(basename "$f")"
+done
+
+while read -r name token; do
+    printf '%s' "$token" >"$kinds/jwt/$name"
+done <t/data/jwt/tokens.txt
+
+cp t/data/jwt/jwks.json "$kinds/json/jwks"
+seed json jwks-oct '{"keys":[{"kty":"oct","k":"MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY","alg":"HS256"}]}'
+
+
 # harness  seed kinds (one line per harness)
 
 harness() {
@@ -196,4 +222,7 @@ want status && harness status args
 want hornbill && harness hornbill xml json text
 want state && harness state state
 want cookie && harness cookie text
+want fields && harness fields xml json text
+want jwt && harness jwt jwt
+want jwks && harness jwks json
 true

@@ -197,7 +197,7 @@ ngx_http_session_check_lists(ngx_http_session_zone_t *zone, uint64_t total)
 {
     uint64_t                     n, active, listed, accounts;
     uint64_t                     accts[NGX_HTTP_SESSION_MAX_TYPES];
-    ngx_uint_t                   t;
+    ngx_uint_t                   t, top;
     const char                  *err;
     ngx_rbtree_node_t           *node, *root, *sentinel;
     ngx_http_session_shctx_t    *sh;
@@ -208,6 +208,7 @@ ngx_http_session_check_lists(ngx_http_session_zone_t *zone, uint64_t total)
     ngx_memzero(accts, sizeof(accts));
 
     listed = 0;
+    top = 0;
     accounts = 0;
     root = sh->account_tree.root;
     sentinel = sh->account_tree.sentinel;
@@ -238,7 +239,18 @@ ngx_http_session_check_lists(ngx_http_session_zone_t *zone, uint64_t total)
             accounts++;
         }
 
+        for (t = 0; t < NGX_HTTP_SESSION_TOP; t++) {
+            if (sh->top[t] == acct) {
+                top++;
+            }
+        }
+
         listed += n;
+    }
+
+    err = ngx_http_session_top_check(sh, top);
+    if (err) {
+        return err;
     }
 
     for (t = 0; t < sh->ntypes; t++) {

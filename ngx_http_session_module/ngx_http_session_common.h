@@ -24,6 +24,7 @@
  *   state    ngx_http_session_state.h
  *   track    ngx_http_session_track.h
  *   endpoints ngx_http_session_endpoint.h
+ *   login    ngx_http_session_login.h
  *
  * docs/architecture.md maps the files and what each may call.
  */
@@ -95,6 +96,11 @@ typedef struct {
 } ngx_http_session_value_t;
 
 
+/* the login layer's (ngx_http_session_login.h) */
+typedef struct ngx_http_session_login_s  ngx_http_session_login_t;
+typedef struct ngx_http_session_jwt_conf_s  ngx_http_session_jwt_conf_t;
+
+
 typedef struct {
     ngx_shm_zone_t              *track;
     ngx_array_t                 *keys;         /* ngx_http_session_value_t */
@@ -104,6 +110,7 @@ typedef struct {
     ngx_str_t                    create_cookie; /* $upstream_cookie_NAME,
                                                    $cookie_NAME */
     ngx_uint_t                   create_scheme; /* a header's value */
+    ngx_str_t                    create_text;   /* as configured */
     ngx_http_complex_value_t    *end;
     ngx_int_t                    type;
     ngx_http_complex_value_t    *account_id;
@@ -114,6 +121,11 @@ typedef struct {
     ngx_shm_zone_t              *endpoint;
     ngx_str_t                    instance;
     size_t                       max_body_size;
+
+    ngx_array_t                 *fields;       /* session_field */
+    ngx_uint_t                   request_fields;   /* of "fields" */
+    ngx_uint_t                   response_fields;
+    ngx_http_session_jwt_conf_t *jwt;
 } ngx_http_session_loc_conf_t;
 
 

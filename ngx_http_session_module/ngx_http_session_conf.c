@@ -535,6 +535,9 @@ ngx_http_session_create(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     slcf->create_scheme = ngx_http_session_header_value(&value[1]);
 
+    /* a session_field's value gets its scheme stripped too (login.c) */
+    slcf->create_text = value[1];
+
     return NGX_CONF_OK;
 }
 

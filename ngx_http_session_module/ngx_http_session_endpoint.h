@@ -61,6 +61,7 @@ struct ngx_http_session_stream_s {
 #define NGX_HTTP_SESSION_STATUS_AUTO         0
 #define NGX_HTTP_SESSION_STATUS_JSON         1
 #define NGX_HTTP_SESSION_STATUS_PROMETHEUS   2
+#define NGX_HTTP_SESSION_STATUS_HTML         3
 
 /* the longest text of a session list's cursor */
 #define NGX_HTTP_SESSION_CURSOR_TEXT          48
@@ -196,6 +197,7 @@ void *ngx_http_session_parse_xml(ngx_pool_t *pool, ngx_str_t *body,
     ngx_str_t *error);
 void *ngx_http_session_parse_json(ngx_pool_t *pool, ngx_str_t *body,
     ngx_str_t *error);
+ngx_int_t ngx_http_session_python_bytes(ngx_pool_t *pool, ngx_str_t *text);
 ngx_int_t ngx_http_session_bool(ngx_str_t *value);
 ngx_int_t ngx_http_session_arg(ngx_http_request_t *r, char *name,
     ngx_str_t *value);
@@ -208,6 +210,12 @@ ngx_int_t ngx_http_session_status_parse(ngx_pool_t *pool, ngx_str_t *args,
 size_t ngx_http_session_status_cursor_text(
     ngx_http_session_status_query_t *q, ngx_http_session_cursor_t *pos,
     u_char *text);
+
+/* ngx_http_session_dashboard.c */
+ngx_int_t ngx_http_session_dashboard_wanted(ngx_http_request_t *r,
+    ngx_http_session_status_query_t *q);
+ngx_int_t ngx_http_session_dashboard_send(ngx_http_request_t *r,
+    ngx_http_session_status_query_t *q);
 
 /* ngx_http_session_endpoint.c */
 ngx_int_t ngx_http_session_endpoint_caller(ngx_http_request_t *r,

@@ -199,131 +199,19 @@ ngx_http_session_hornbill_payload(ngx_pool_t *pool, ngx_str_t *body,
 }
 
 
-/*
- * Python 3's str(b'...'): the bytes literal's escapes decoded, so the
- * text inside is the bytes the client meant.  repr() writes \\, \',
- * \t, \n, \r and \xNN; the other escapes of a bytes literal are decoded
- * too, and an unknown one stays as it is, as Python does.
- */
+/* Python 3's str(b'...'): body.c decodes the bytes literal */
 
 static ngx_int_t
 ngx_http_session_hornbill_unwrap(ngx_pool_t *pool, ngx_str_t *text,
     ngx_http_session_hornbill_request_t *req)
 {
-    u_char      c, *src, *last, *dst, *start;
-    ngx_int_t   hi, lo;
-    ngx_uint_t  i, n;
+    ngx_int_t  rc;
 
-    src = text->data + 2;
-    last = text->data + text->len - 1;
+    rc = ngx_http_session_python_bytes(pool, text);
 
-    start = ngx_pnalloc(pool, last - src + 1);
-    if (start == NULL) {
-        return NGX_ERROR;
+    if (rc != NGX_DECLINED) {
+        return rc;
     }
-
-    dst = start;
-
-    while (src < last) {
-        c = *src++;
-
-        if (c != '\\') {
-            *dst++ = c;
-            continue;
-        }
-
-        if (src == last) {
-            /* the closing quote was escaped: the literal is not closed */
-            goto invalid;
-        }
-
-        c = *src++;
-
-        switch (c) {
-
-        case '\\':
-        case '\'':
-        case '"':
-            *dst++ = c;
-            break;
-
-        case 'n':
-            *dst++ = '\n';
-            break;
-
-        case 't':
-            *dst++ = '\t';
-            break;
-
-        case 'r':
-            *dst++ = '\r';
-            break;
-
-        case 'a':
-            *dst++ = '\a';
-            break;
-
-        case 'b':
-            *dst++ = '\b';
-            break;
-
-        case 'f':
-            *dst++ = '\f';
-            break;
-
-        case 'v':
-            *dst++ = '\v';
-            break;
-
-        case '\n':
-            /* a line continuation */
-            break;
-
-        case 'x':
-            if (last - src < 2) {
-                goto invalid;
-            }
-
-            hi = ngx_hextoi(src, 1);
-            lo = ngx_hextoi(src + 1, 1);
-
-            if (hi == NGX_ERROR || lo == NGX_ERROR) {
-                goto invalid;
-            }
-
-            *dst++ = (u_char) (hi << 4 | lo);
-            src += 2;
-            break;
-
-        case '0': case '1': case '2': case '3':
-        case '4': case '5': case '6': case '7':
-            n = c - '0';
-
-            for (i = 1; i < 3 && src < last && *src >= '0' && *src <= '7';
-                 i++)
-            {
-                n = n * 8 + (*src++ - '0');
-            }
-
-            if (n > 0xff) {
-                goto invalid;
-            }
-
-            *dst++ = (u_char) n;
-            break;
-
-        default:
-            *dst++ = '\\';
-            *dst++ = c;
-        }
-    }
-
-    text->data = start;
-    text->len = dst - start;
-
-    return NGX_OK;
-
-invalid:
 
     return ngx_http_session_hornbill_refuse(pool, req,
                            NGX_HTTP_SESSION_HB_MALFORMED,

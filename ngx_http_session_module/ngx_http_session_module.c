@@ -11,7 +11,7 @@
 #include <libxml/parser.h>
 
 #include "ngx_http_session_state.h"
-#include "ngx_http_session_track.h"
+#include "ngx_http_session_login.h"
 
 
 /*
@@ -21,7 +21,8 @@
  * loads the state file; worker 0 starts the sweeper and the saver, and
  * saves once more as it exits.  Calls the configuration (_conf.c), the
  * store's set-up (_zone.c, _import.c, _lock.c), the state file
- * (_state_*.c) and the request layer (_track.c, _variables.c).
+ * (_state_*.c), the request layer (_track.c, _variables.c) and the
+ * login layer (_login.c, _field.c, _jwt.c).
  */
 
 
@@ -109,6 +110,20 @@ static ngx_command_t  ngx_http_session_commands[] = {
       offsetof(ngx_http_session_loc_conf_t, max_body_size),
       NULL },
 
+    { ngx_string("session_field"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_2MORE,
+      ngx_http_session_field,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("session_jwt"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_session_jwt,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("session_dump"),
       NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_http_session_endpoint,
@@ -183,6 +198,10 @@ ngx_http_session_preconfiguration(ngx_conf_t *cf)
 
     xmlInitParser();
 
+    if (ngx_http_session_login_add_variables(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     return ngx_http_session_add_variables(cf);
 }
 
@@ -205,7 +224,11 @@ ngx_http_session_postconfiguration(ngx_conf_t *cf)
         zones[i]->shm_zone->init = ngx_http_session_init_zone;
     }
 
-    return ngx_http_session_track_init(cf);
+    if (ngx_http_session_track_init(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_session_login_init(cf);
 }
 
 
@@ -324,6 +347,8 @@ ngx_http_session_create_loc_conf(ngx_conf_t *cf)
     slcf->vars = NGX_CONF_UNSET_PTR;
     slcf->admin = NGX_CONF_UNSET_PTR;
     slcf->max_body_size = NGX_CONF_UNSET_SIZE;
+    slcf->fields = NGX_CONF_UNSET_PTR;
+    slcf->jwt = NGX_CONF_UNSET_PTR;
 
     return slcf;
 }
@@ -357,6 +382,7 @@ ngx_http_session_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     if (conf->create == NGX_CONF_UNSET_PTR) {
         conf->create_cookie = prev->create_cookie;
         conf->create_scheme = prev->create_scheme;
+        conf->create_text = prev->create_text;
     }
 
     ngx_conf_merge_ptr_value(conf->keys, prev->keys, NULL);
@@ -367,6 +393,10 @@ ngx_http_session_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_ptr_value(conf->admin, prev->admin, NULL);
     ngx_conf_merge_size_value(conf->max_body_size, prev->max_body_size,
                               64 * 1024);
+
+    if (ngx_http_session_login_merge(cf, prev, conf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
+    }
 
     /* the account's id and name are one setting */
     if (conf->account_id == NGX_CONF_UNSET_PTR) {

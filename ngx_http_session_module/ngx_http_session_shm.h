@@ -19,13 +19,13 @@
  * The store's own: the layout of what the zone keeps and the links
  * between its parts.  Included by the store's files only
  * (ngx_http_session_lock.c, _index.c, _store.c, _zone.c, _update.c,
- * _import.c, _read.c, _check.c) and the store fuzzer: everything else
+ * _import.c, _read.c, _check.c, _top.c) and the store fuzzer: everything else
  * goes through the store's functions and the records they copy out.
  */
 
 
 /* bump whenever the layout of anything kept in the zone changes */
-#define NGX_HTTP_SESSION_FORMAT          4
+#define NGX_HTTP_SESSION_FORMAT          5
 
 /* session node flags */
 #define NGX_HTTP_SESSION_ENDED           0x01
@@ -153,6 +153,9 @@ struct ngx_http_session_shctx_s {
     uint64_t                     lock_slow;
     uint64_t                     lock_holds[NGX_HTTP_SESSION_LOCK_BUCKETS];
     uint64_t                     lock_total_ns;
+
+    /* the accounts with the most open sessions, in no order */
+    ngx_http_session_account_t  *top[NGX_HTTP_SESSION_TOP];
 
     /* kept so an eviction inside an update cannot free what it updates */
     ngx_http_session_node_t     *pinned_node;
@@ -285,6 +288,20 @@ void ngx_http_session_end(ngx_http_session_zone_t *zone,
     ngx_http_session_node_t *s, int64_t now);
 void ngx_http_session_close(ngx_http_session_zone_t *zone,
     ngx_http_session_node_t *s, int64_t now);
+
+/* ngx_http_session_top.c */
+void ngx_http_session_top_gain(ngx_http_session_shctx_t *sh,
+    ngx_http_session_account_t *acct);
+void ngx_http_session_top_drop(ngx_http_session_shctx_t *sh,
+    ngx_http_session_account_t *acct);
+void ngx_http_session_top_move(ngx_http_session_shctx_t *sh,
+    ngx_http_session_account_t *from, ngx_http_session_account_t *to);
+void ngx_http_session_top_copy(ngx_http_session_shctx_t *sh,
+    ngx_http_session_stats_t *st);
+#if (NGX_HTTP_SESSION_CHECK)
+const char *ngx_http_session_top_check(ngx_http_session_shctx_t *sh,
+    ngx_uint_t live);
+#endif
 
 
 #endif /* _NGX_HTTP_SESSION_SHM_H_INCLUDED_ */

@@ -86,6 +86,9 @@ static ngx_int_t ngx_http_session_status_stats_produce(ngx_http_request_t *r,
     ngx_http_session_stream_t *st);
 static void ngx_http_session_status_json(ngx_http_session_stream_t *st,
     ngx_http_session_status_t *ss);
+static void ngx_http_session_status_top(ngx_http_session_stream_t *st,
+    ngx_http_session_stats_t *s, ngx_http_session_top_entry_t *e,
+    ngx_uint_t i);
 static void ngx_http_session_status_prometheus(ngx_http_session_stream_t *st,
     ngx_http_session_status_t *ss);
 static void ngx_http_session_status_help(ngx_http_session_stream_t *st,
@@ -284,6 +287,10 @@ ngx_http_session_status_handler(ngx_http_request_t *r)
         return ngx_http_session_status_list(r, zone, q);
     }
 
+    if (ngx_http_session_dashboard_wanted(r, q)) {
+        return ngx_http_session_dashboard_send(r, q);
+    }
+
     return ngx_http_session_status_stats(r, zone, q);
 }
 
@@ -438,11 +445,56 @@ ngx_http_session_status_json(ngx_http_session_stream_t *st,
                                        s->lock_holds[i]);
     }
 
+    ngx_http_session_stream_printf(st, 64, "}},\n  \"busiest_accounts\": [");
+
+    for (i = 0; i < s->ntop; i++) {
+        ngx_http_session_status_top(st, s, &s->top[i], i);
+    }
+
     ngx_http_session_stream_printf(st, 128,
-        "}},\n"
+        "%s],\n"
         "  \"config\": {\"timeout_ms\": %M, \"keep_closed_ms\": %M}\n"
         "}\n",
-        s->timeout, s->keep_closed);
+        s->ntop ? "\n  " : "", s->timeout, s->keep_closed);
+}
+
+
+static void
+ngx_http_session_status_top(ngx_http_session_stream_t *st,
+    ngx_http_session_stats_t *s, ngx_http_session_top_entry_t *e,
+    ngx_uint_t i)
+{
+    ngx_str_t                      text;
+    ngx_http_session_type_info_t  *t;
+
+    t = &s->types[e->type];
+
+    text.data = t->name;
+    text.len = t->len;
+
+    ngx_http_session_stream_printf(st, 32, "%s\n    {\"type\": \"",
+                                   i ? "," : "");
+    ngx_http_session_stream_json(st, &text);
+
+    text.data = e->id;
+    text.len = e->id_len;
+
+    ngx_http_session_stream_str(st, "\", \"account\": \"");
+    ngx_http_session_stream_json(st, &text);
+
+    if (e->name_len) {
+        text.data = e->name;
+        text.len = e->name_len;
+
+        ngx_http_session_stream_str(st, "\", \"name\": \"");
+        ngx_http_session_stream_json(st, &text);
+        ngx_http_session_stream_str(st, "\"");
+
+    } else {
+        ngx_http_session_stream_str(st, "\", \"name\": null");
+    }
+
+    ngx_http_session_stream_printf(st, 32, ", \"open\": %uD}", e->open);
 }
 
 

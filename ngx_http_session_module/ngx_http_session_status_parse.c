@@ -278,8 +278,12 @@ ngx_http_session_status_parse(ngx_pool_t *pool, ngx_str_t *args,
         {
             q->format = NGX_HTTP_SESSION_STATUS_PROMETHEUS;
 
+        } else if (name.len == 4 && ngx_strncmp(name.data, "html", 4) == 0) {
+            q->format = NGX_HTTP_SESSION_STATUS_HTML;
+
         } else {
-            ngx_str_set(&q->error, "format must be json or prometheus");
+            ngx_str_set(&q->error,
+                        "format must be json, prometheus or html");
             return NGX_DECLINED;
         }
     }
@@ -337,7 +341,9 @@ ngx_http_session_status_parse(ngx_pool_t *pool, ngx_str_t *args,
         return NGX_DECLINED;
     }
 
-    if (q->list && q->format == NGX_HTTP_SESSION_STATUS_PROMETHEUS) {
+    if (q->list && q->format != NGX_HTTP_SESSION_STATUS_AUTO
+        && q->format != NGX_HTTP_SESSION_STATUS_JSON)
+    {
         ngx_str_set(&q->error, "the session list is JSON only");
         return NGX_DECLINED;
     }

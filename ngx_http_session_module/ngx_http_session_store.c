@@ -186,6 +186,8 @@ ngx_http_session_attach(ngx_http_session_zone_t *zone,
             sh->types[acct->type].accounts++;
             sh->accounts++;
         }
+
+        ngx_http_session_top_gain(sh, acct);
     }
 }
 
@@ -250,6 +252,7 @@ static void
 ngx_http_session_free_account(ngx_http_session_zone_t *zone,
     ngx_http_session_account_t *acct)
 {
+    ngx_http_session_top_drop(zone->sh, acct);
     ngx_rbtree_delete(&zone->sh->account_tree, ngx_http_session_acnode(acct));
     ngx_slab_free_locked(zone->shpool, ngx_http_session_acnode(acct));
 }
@@ -323,6 +326,7 @@ ngx_http_session_rename_account(ngx_http_session_zone_t *zone,
         t->account = ngx_http_session_offset(t, a);
     }
 
+    ngx_http_session_top_move(zone->sh, old, a);
     ngx_rbtree_delete(&zone->sh->account_tree, ngx_http_session_acnode(old));
     ngx_slab_free_locked(zone->shpool, ngx_http_session_acnode(old));
 

@@ -35,6 +35,9 @@
 /* lock holds counted by length: under 10us, 100us, 1ms, 10ms, 100ms, more */
 #define NGX_HTTP_SESSION_LOCK_BUCKETS    6
 
+/* busiest accounts kept for the status (ngx_http_session_top.c) */
+#define NGX_HTTP_SESSION_TOP             10
+
 #define NGX_HTTP_SESSION_BATCH           128
 #define NGX_HTTP_SESSION_ARENA           (256 * 1024)
 
@@ -52,7 +55,10 @@ typedef struct {
     unsigned                     created:1;
     unsigned                     applied:1;
     unsigned                     ended:1;
+    unsigned                     deferred:1;  /* until the response body */
     unsigned                     snapshot:1;  /* the fields below are set */
+
+    ngx_http_session_login_t    *login;       /* the login layer's */
 
     u_char                       type;
     int64_t                      created_at;
@@ -143,6 +149,18 @@ typedef struct {
 } ngx_http_session_count_t;
 
 
+/* one of the busiest accounts, copied out of the zone */
+
+typedef struct {
+    u_char                       type;
+    u_char                       id_len;
+    u_char                       name_len;
+    uint32_t                     open;
+    u_char                       id[NGX_HTTP_SESSION_ID_MAX];
+    u_char                       name[NGX_HTTP_SESSION_NAME_MAX];
+} ngx_http_session_top_entry_t;
+
+
 typedef struct {
     size_t                       size;
     size_t                       used;
@@ -163,6 +181,8 @@ typedef struct {
     ngx_msec_t                   keep_closed;
     ngx_uint_t                   ntypes;
     ngx_http_session_type_info_t types[NGX_HTTP_SESSION_MAX_TYPES];
+    ngx_uint_t                   ntop;      /* most open sessions first */
+    ngx_http_session_top_entry_t top[NGX_HTTP_SESSION_TOP];
 } ngx_http_session_stats_t;
 
 

@@ -61,16 +61,15 @@ ngx_http_session_track_init(ngx_conf_t *cf)
  * Creation, account, variables and logout are applied here, once the
  * response header is known: $upstream_http_* and $upstream_cookie_*
  * have their values, and add_header, which runs after this filter,
- * already sees a session created by this very request.
+ * already sees a session created by this very request.  A location that
+ * reads fields of the response body defers them (ctx->deferred) until
+ * the body is read.
  */
 
 static ngx_int_t
 ngx_http_session_header_filter(ngx_http_request_t *r)
 {
-    ngx_int_t                     rc;
     ngx_http_session_ctx_t       *ctx;
-    ngx_http_session_zone_t      *zone;
-    ngx_http_session_update_t     up;
     ngx_http_session_loc_conf_t  *slcf;
 
     if (r != r->main) {
@@ -83,6 +82,40 @@ ngx_http_session_header_filter(ngx_http_request_t *r)
         return ngx_http_next_header_filter(r);
     }
 
+    ctx = ngx_http_session_get_ctx(r);
+    if (ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ctx->applied || ctx->deferred) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    if (ngx_http_session_track_apply(r) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_next_header_filter(r);
+}
+
+
+/* once per request: NGX_ERROR only when memory ran out */
+
+ngx_int_t
+ngx_http_session_track_apply(ngx_http_request_t *r)
+{
+    ngx_int_t                     rc;
+    ngx_http_session_ctx_t       *ctx;
+    ngx_http_session_zone_t      *zone;
+    ngx_http_session_update_t     up;
+    ngx_http_session_loc_conf_t  *slcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_session_module);
+
+    if (slcf->track == NULL) {
+        return NGX_OK;
+    }
+
     zone = slcf->track->data;
 
     ctx = ngx_http_session_get_ctx(r);
@@ -91,7 +124,7 @@ ngx_http_session_header_filter(ngx_http_request_t *r)
     }
 
     if (ctx->applied) {
-        return ngx_http_next_header_filter(r);
+        return NGX_OK;
     }
 
     ctx->applied = 1;
@@ -156,7 +189,7 @@ ngx_http_session_header_filter(ngx_http_request_t *r)
         }
     }
 
-    return ngx_http_next_header_filter(r);
+    return NGX_OK;
 }
 
 

@@ -44,10 +44,13 @@ ngx_http_session_ctx_t *ngx_http_session_authenticate(ngx_http_request_t *r,
     ngx_str_t *token);
 ngx_int_t ngx_http_session_caller(ngx_http_request_t *r, ngx_str_t *token);
 ngx_http_session_zone_t *ngx_http_session_loc_zone(ngx_http_request_t *r);
+ngx_int_t ngx_http_session_track_apply(ngx_http_request_t *r);
 
 
 /* ngx_http_session_variables.c */
 ngx_int_t ngx_http_session_add_variables(ngx_conf_t *cf);
+ngx_int_t ngx_http_session_add_variable_table(ngx_conf_t *cf,
+    ngx_http_variable_t *vars);
 
 
 #endif /* _NGX_HTTP_SESSION_TRACK_H_INCLUDED_ */

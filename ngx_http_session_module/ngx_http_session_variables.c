@@ -79,9 +79,18 @@ static ngx_http_variable_t  ngx_http_session_vars[] = {
 ngx_int_t
 ngx_http_session_add_variables(ngx_conf_t *cf)
 {
+    return ngx_http_session_add_variable_table(cf, ngx_http_session_vars);
+}
+
+
+/* a table of variables, ended by ngx_http_null_variable (also jwt.c's) */
+
+ngx_int_t
+ngx_http_session_add_variable_table(ngx_conf_t *cf, ngx_http_variable_t *vars)
+{
     ngx_http_variable_t  *var, *v;
 
-    for (v = ngx_http_session_vars; v->name.len; v++) {
+    for (v = vars; v->name.len; v++) {
         var = ngx_http_add_variable(cf, &v->name, v->flags);
         if (var == NULL) {
             return NGX_ERROR;

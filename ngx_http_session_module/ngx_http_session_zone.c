@@ -364,6 +364,8 @@ ngx_http_session_stats(ngx_http_session_zone_t *zone,
         ngx_http_session_type_info(&sh->types[i], &st->types[i]);
     }
 
+    ngx_http_session_top_copy(sh, st);
+
     ngx_http_session_unlock(zone);
 
     /* the pages the slab allocator handed out, headers and all */

@@ -21,7 +21,9 @@ Content-Type: application/json
 Vary: Accept
 --- json
 my $keys = sub { join ",", sort keys %{ $_[0] } };
-$keys->($_) eq "config,lock,memory,now,sessions,totals,types,version,zone"
+$keys->($_) eq "busiest_accounts,config,lock,memory,now,sessions,totals,"
+               . "types,version,zone"
+&& ref $_->{busiest_accounts} eq 'ARRAY' && !@{ $_->{busiest_accounts} }
 && $_->{version} == 1
 && $_->{zone} eq 'st1'
 && $_->{now} > 1.6e12
@@ -286,16 +288,17 @@ Content-Type: text/plain; version=0.0.4; charset=utf-8
 --- request eval
 ["GET /status?format=xml", "GET /status?list=maybe",
  "GET /status?list=1&format=prometheus", "GET /status?format=JSON",
- "GET /status?format=&list=0"]
+ "GET /status?format=&list=0", "GET /status?list=1&format=html"]
 --- error_code eval
-[400, 400, 400, 400, 200]
+[400, 400, 400, 400, 200, 400]
 --- json eval
 ['$_->{error}{status} == 400
-  && $_->{error}{message} eq "format must be json or prometheus"',
+  && $_->{error}{message} eq "format must be json, prometheus or html"',
  '$_->{error}{message} eq "list must be 1 or 0"',
  '$_->{error}{message} eq "the session list is JSON only"',
  '$_->{error}{status} == 400',
- '$_->{version} == 1']
+ '$_->{version} == 1',
+ '$_->{error}{message} eq "the session list is JSON only"']
 --- no_error_log
 [error]
 

@@ -1,10 +1,12 @@
 #!/bin/sh
 # Install what the build, the tests and the benchmark need on Debian 12.
 # Idempotent: every step is skipped when its result is already present.
-# Usage: util/install-deps.sh [build|test|valgrind|bench|asan|fuzz|all]
+# Usage: util/install-deps.sh [build|test|valgrind|bench|asan|fuzz|matrix|
+#                              deb|all]
 
 set -e
 
+root=$(cd "$(dirname "$0")/.." && pwd)
 what=${1:-test}
 sudo=
 [ "$(id -u)" -eq 0 ] || sudo=sudo
@@ -90,12 +92,38 @@ src_source() {
 
 build_deps() {
     apt_install nginx nginx-dev libxml2-dev libsodium-dev libpcre2-dev libjansson-dev \
+        libssl-dev \
         gcc make libxml2-utils
+}
+
+# promtool, from Debian's prometheus package, unpacked into build/tools:
+# the server itself is not installed
+promtool_dep() {
+    tools=$root/build/tools
+    [ -x "$tools/promtool" ] && return 0
+    rm -rf "$tools/dl"
+    mkdir -p "$tools/dl"
+    if ! (cd "$tools/dl" && apt-get download prometheus >/dev/null 2>&1)
+    then
+        $sudo apt-get update -qq
+        apt_updated=1
+        (cd "$tools/dl" && apt-get download prometheus)
+    fi
+    dpkg-deb --fsys-tarfile "$tools"/dl/prometheus_*.deb \
+        | tar -xO ./usr/bin/promtool >"$tools/promtool.new"
+    chmod 755 "$tools/promtool.new"
+    mv "$tools/promtool.new" "$tools/promtool"
+    rm -rf "$tools/dl"
+    echo "install-deps: $("$tools/promtool" --version 2>&1 | head -n 1)"
 }
 
 test_deps() {
     build_deps
-    apt_install perl libjson-pp-perl libxml-libxml-perl curl
+    # the suite checks pages in a real browser (chromium over WebDriver)
+    # and metrics with promtool
+    apt_install perl libjson-pp-perl libxml-libxml-perl curl \
+        chromium chromium-driver fonts-dejavu-core
+    promtool_dep
     if ! perl -MTest::Nginx::Socket -e1 2>/dev/null; then
         forky_source
         if [ -z "$apt_updated" ]; then
@@ -122,9 +150,15 @@ case "$what" in
     valgrind) test_deps; apt_install valgrind ;;
     bench) test_deps; apt_install wrk gnuplot-nox procps ;;
     asan) test_deps; asan_deps ;;
+    matrix) test_deps; apt_install libssl-dev zlib1g-dev dpkg-dev xz-utils ;;
+    deb) build_deps
+         apt_install debhelper dpkg-dev lintian build-essential util-linux
+         # the Build-Depends of debian/control
+         DEBIAN_FRONTEND=noninteractive $sudo apt-get build-dep -y -qq \
+             "$root" >/dev/null ;;
     fuzz) asan_deps ;;
     all) test_deps; apt_install valgrind wrk gnuplot-nox clang-14 \
              libclang-rt-14-dev ;;
-    *) echo "usage: $0 [build|test|valgrind|bench|asan|fuzz|all]" >&2
+    *) echo "usage: $0 [build|test|valgrind|bench|asan|fuzz|matrix|deb|all]" >&2
        exit 2 ;;
 esac

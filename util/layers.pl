@@ -24,14 +24,17 @@ my $dir = 'ngx_http_session_module';
 my @layers = (
     [ common => qw(util.c escape.c common.h) ],
     [ store => qw(lock.c index.c store.c zone.c update.c import.c read.c
-                  check.c store.h shm.h) ],
+                  check.c top.c store.h shm.h) ],
     [ state => qw(state_codec.c state_load.c state_io.c state_save.c
                   state_dir.c
                   state.h) ],
     [ track => qw(cookie.c track.c variables.c track.h) ],
     [ endpoints => qw(stream.c body.c endpoint.c zimbra_parse.c zimbra.c
                       hornbill_parse.c hornbill.c commvault.c
-                      status_parse.c status.c endpoint.h) ],
+                      status_parse.c status.c dashboard.c
+                      dashboard_page.h endpoint.h) ],
+    [ login => qw(extract.c jwks.c field.c jwt.c response.c login.c
+                  login.h) ],
     [ conf => qw(conf.c) ],
     [ module => qw(module.c) ],
 );

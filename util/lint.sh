@@ -7,7 +7,9 @@
 #   tests (t/*.t, t/*.pm): --- ONLY and --- LAST left in, and lines that
 #   start with master_on();
 #   the file graph (util/layers.pl): each file uses its own layer and the
-#   ones below only, no cycle between files, the store's layout private.
+#   ones below only, no cycle between files, the store's layout private;
+#   the dashboard header out of step with dashboard.html
+#   (util/gen-dashboard.pl --check).
 #
 # Prints FILE:LINE: PROBLEM for each finding; exits 1 if there is any.
 
@@ -18,6 +20,9 @@ cd "$root"
 
 status=0
 perl util/layers.pl || status=1
+
+# the dashboard's C header is generated from dashboard.html: in step
+util/gen-dashboard.pl --check || { echo "lint: 1 finding(s)"; status=1; }
 
 perl -e '
 use strict;

@@ -30,6 +30,8 @@ ngx_http_session_module demo: http://127.0.0.1:8080/  (Ctrl-C stops it)
     curl -s -c admin 'http://127.0.0.1:8080/login?user=admin' >/dev/null
     curl -b admin 'http://127.0.0.1:8080/service/admin/soap/?listSessions=1&groupByAccount=1'
     curl -b admin -H 'Accept: application/json' 'http://127.0.0.1:8080/session-status'
+  the live dashboard, in a browser: open http://127.0.0.1:8080/login?user=admin
+  (it sets the admin's cookie), then http://127.0.0.1:8080/session-status
   your own session, Hornbill style, and your sessions, Commvault style:
     curl -b jar -X POST 'http://127.0.0.1:8080/xmlmc/session/?method=getSessionInfo'
     curl -b jar 'http://127.0.0.1:8080/commandcenter/api/Session?userId=alice'
