@@ -297,8 +297,18 @@ def main():
       "`make bench-fleet`.")
     w("")
 
-    with open(os.path.join(docs, "benchmarks.md"), "w") as f:
-        f.write("\n".join(out) + "\n")
+    # sections other scripts measure (bench/restart.sh's "## Restart at
+    # 10M sessions") follow the generated part and are kept as they are
+    path = os.path.join(docs, "benchmarks.md")
+    kept = ""
+    if os.path.exists(path):
+        old = open(path).read()
+        at = old.find("\n## Restart at ")
+        if at >= 0:
+            kept = old[at:]
+
+    with open(path, "w") as f:
+        f.write("\n".join(out) + "\n" + kept)
 
     if plot:
         make_plot(plot, os.path.join(docs, "benchmarks.png"))

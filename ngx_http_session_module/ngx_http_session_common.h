@@ -71,9 +71,13 @@ typedef struct {
     u_char                       type_map[NGX_HTTP_SESSION_MAX_TYPES];
     ngx_event_t                  sweep;
     ngx_event_t                  save;
+#if (NGX_THREADS)
+    ngx_thread_pool_t           *thread_pool;  /* the state file's I/O */
+#endif
     ngx_msec_t                   token_logged;
     ngx_msec_t                   value_logged;
     ngx_msec_t                   full_logged;
+    ngx_msec_t                   name_logged;
     uint64_t                     evicted_logged;  /* the total then */
     ngx_uint_t                   loaded;
     /* sessions created since are taken from another writer's state file */

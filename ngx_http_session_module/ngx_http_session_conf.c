@@ -130,6 +130,15 @@ ngx_http_session_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                 return NGX_CONF_ERROR;
             }
 
+#if (NGX_THREADS)
+            /* worker 0 writes the file there, off its event loop */
+
+            zone->thread_pool = ngx_thread_pool_add(cf, NULL);
+            if (zone->thread_pool == NULL) {
+                return NGX_CONF_ERROR;
+            }
+#endif
+
             continue;
         }
 

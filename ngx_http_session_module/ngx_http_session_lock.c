@@ -22,8 +22,15 @@
 /* a lock hold longer than this counts as slow */
 #define NGX_HTTP_SESSION_SLOW_HOLD_NS         1000000
 
+/* how long the master waits for the lock of a zone workers use, in ms */
+#define NGX_HTTP_SESSION_MASTER_WAIT          3000
 
+
+static void ngx_http_session_locked(void);
 static uint64_t ngx_http_session_holds(ngx_http_session_zone_t *zone);
+#if (NGX_HAVE_ATOMIC_OPS)
+static ngx_uint_t ngx_http_session_holder_dead(ngx_pid_t pid);
+#endif
 
 
 /* the master is filling a new zone: see ngx_http_session_zone_filling() */
@@ -74,9 +81,126 @@ void
 ngx_http_session_lock(ngx_http_session_zone_t *zone)
 {
     ngx_shmtx_lock(&zone->shpool->mutex);
+    ngx_http_session_locked();
+}
+
+
+static void
+ngx_http_session_locked(void)
+{
     ngx_http_session_locked_at = ngx_http_session_clock_ns();
     ngx_http_session_own_holds++;
 }
+
+
+/*
+ * The lock of a zone other processes may use, taken by whichever process
+ * runs this: the master (a reload that keeps a zone, or copies the
+ * sessions of one it resizes) never waits on it for long.  A worker that
+ * dies holding the lock is recovered only when the master handles
+ * SIGCHLD, which it blocks while it reads a new configuration, and one
+ * stopped holding it (SIGSTOP, a debugger) never lets go: either would
+ * hang the master, and with it every later reload and stop.  So a holder
+ * that died is unlocked as nginx unlocks the mutexes of dead workers,
+ * and one still alive after NGX_HTTP_SESSION_MASTER_WAIT ms fails the
+ * reload, which leaves the running configuration serving.
+ */
+
+ngx_int_t
+ngx_http_session_lock_live(ngx_http_session_zone_t *zone)
+{
+#if (NGX_HAVE_ATOMIC_OPS)
+
+    ngx_pid_t     pid;
+    ngx_uint_t    i;
+    ngx_msec_t    waited;
+    ngx_shmtx_t  *mtx;
+
+    if (ngx_process != NGX_PROCESS_MASTER) {
+        ngx_http_session_lock(zone);
+        return NGX_OK;
+    }
+
+    mtx = &zone->shpool->mutex;
+
+    for (waited = 0; /* void */ ; waited++) {
+
+        /* a live holder lets go within microseconds */
+
+        for (i = 0; i < 1024; i++) {
+            if (ngx_shmtx_trylock(mtx)) {
+                ngx_http_session_locked();
+                return NGX_OK;
+            }
+
+            ngx_cpu_pause();
+        }
+
+        pid = (ngx_pid_t) *mtx->lock;
+
+        if (pid > 0 && ngx_http_session_holder_dead(pid)) {
+
+            if (ngx_shmtx_force_unlock(mtx, pid)) {
+                ngx_log_error(NGX_LOG_ALERT, zone->log, 0,
+                              "session zone \"%V\" was locked by process "
+                              "%P, which died holding it: unlocked; the "
+                              "sessions that process was changing may be "
+                              "inconsistent", &zone->name, pid);
+            }
+
+            continue;
+        }
+
+        if (waited >= NGX_HTTP_SESSION_MASTER_WAIT) {
+            ngx_log_error(NGX_LOG_EMERG, zone->log, 0,
+                          "session zone \"%V\" has been locked by process "
+                          "%P for more than %M ms, so the new configuration "
+                          "is not applied; the running one keeps serving.  "
+                          "A process stopped while it holds the lock (by "
+                          "SIGSTOP or a debugger) must run again first",
+                          &zone->name, pid,
+                          (ngx_msec_t) NGX_HTTP_SESSION_MASTER_WAIT);
+            return NGX_ERROR;
+        }
+
+        ngx_msleep(1);
+    }
+
+#else
+
+    ngx_http_session_lock(zone);
+    return NGX_OK;
+
+#endif
+}
+
+
+#if (NGX_HAVE_ATOMIC_OPS)
+
+/*
+ * A worker that exited is a zombie until the master reaps it, and kill()
+ * still finds a zombie: waitid() with WNOWAIT tells without reaping it,
+ * so nginx's own SIGCHLD handling later sees the exit as usual.  Another
+ * process is asked with kill().
+ */
+
+static ngx_uint_t
+ngx_http_session_holder_dead(ngx_pid_t pid)
+{
+#if (NGX_HAVE_WAITID_WNOWAIT)
+    siginfo_t  info;
+
+    ngx_memzero(&info, sizeof(siginfo_t));
+
+    if (waitid(P_PID, pid, &info, WEXITED|WNOHANG|WNOWAIT) == 0) {
+        return info.si_pid == pid;
+    }
+#endif
+
+    return kill(pid, 0) == -1 && ngx_errno == NGX_ESRCH;
+}
+
+#endif
 
 
 /* every hold of the zone lock so far, in all processes; read unlocked */

@@ -275,6 +275,16 @@ ngx_http_session_init_zone(ngx_shm_zone_t *shm_zone, void *data)
         return (rc == NGX_DONE) ? NGX_OK : NGX_ERROR;
     }
 
+    /*
+     * "nginx -t" checks the configuration only: it runs before every
+     * reload of systemd's and the init scripts', and a large state file
+     * takes seconds to read.
+     */
+
+    if (ngx_test_config) {
+        return NGX_OK;
+    }
+
     ngx_http_session_zone_filling(1);
 
     rc = ngx_http_session_zone_copy(zone);

@@ -357,7 +357,11 @@ ngx_http_session_read(ngx_http_session_zone_t *zone,
     limit = batch->max * 4;
     now = ngx_http_session_now();
 
-    ngx_http_session_lock(zone);
+    /* the master copies a resized zone that its workers still use */
+
+    if (ngx_http_session_lock_live(zone) != NGX_OK) {
+        return NGX_ERROR;
+    }
 
     if (cur->walk == NGX_HTTP_SESSION_WALK_TREE) {
 

@@ -164,7 +164,6 @@ struct ngx_http_session_shctx_s {
     uint64_t                     changes;
     uint64_t                     saved_changes;
     int64_t                      saved_at;
-    ngx_pid_t                    saving;
 };
 
 

@@ -17,6 +17,11 @@
  */
 
 
+#ifndef O_NOFOLLOW
+#define O_NOFOLLOW  0
+#endif
+
+
 /* one line of a state file, as ngx_http_session_state_parse() reads it */
 
 #define NGX_HTTP_SESSION_STATE_VERSION   1
@@ -53,8 +58,66 @@ typedef struct {
     u_char                      *pos;
     u_char                      *last;
     u_char                      *end;
-    unsigned                     skip:1;
+    off_t                        read;       /* bytes read so far */
+    off_t                        limit;      /* and no more than this */
+    unsigned                     skip:1;     /* inside a line too long */
+    unsigned                     eof:1;
+    unsigned                     cut:1;      /* stopped at the limit */
 } ngx_http_session_state_reader_t;
+
+
+/*
+ * One system call or a few on the state file, made off the event loop
+ * (ngx_http_session_state_io.c): the operation and its files in, what
+ * happened out, for worker 0 to act on and log.
+ */
+
+#define NGX_HTTP_SESSION_IO_OPEN         1   /* create FILE.tmp, locked */
+#define NGX_HTTP_SESSION_IO_WRITE        2   /* append the buffer to it */
+#define NGX_HTTP_SESSION_IO_FINISH       3   /* the last of it, rename */
+#define NGX_HTTP_SESSION_IO_ABORT        4   /* remove it; set FILE aside */
+#define NGX_HTTP_SESSION_IO_CHECK        5   /* who wrote FILE */
+#define NGX_HTTP_SESSION_IO_READ         6   /* more of another's FILE */
+#define NGX_HTTP_SESSION_IO_CLOSE        7   /* done reading it */
+
+/* the outcome of an operation */
+#define NGX_HTTP_SESSION_IO_DONE         0
+#define NGX_HTTP_SESSION_IO_FAILED       1   /* err, what, name say why */
+#define NGX_HTTP_SESSION_IO_BUSY         2   /* OPEN: another writer */
+#define NGX_HTTP_SESSION_IO_REFUSED      3   /* not a regular file */
+#define NGX_HTTP_SESSION_IO_NONE         4   /* CHECK: no FILE */
+#define NGX_HTTP_SESSION_IO_OURS         5   /* CHECK: as saved here */
+#define NGX_HTTP_SESSION_IO_FOREIGN      6   /* CHECK: another's, open */
+
+typedef struct {
+    ngx_uint_t                   op;
+
+    /* the files: FILE, FILE.tmp, and FILE.old for a file set aside */
+    u_char                      *path;
+    u_char                      *temp;
+    u_char                      *aside;
+
+    u_char                      *data;       /* WRITE, FINISH */
+    size_t                       len;
+    int64_t                      saved_at;   /* CHECK: the zone's last */
+    unsigned                     set_aside:1;   /* ABORT */
+
+    ngx_fd_t                     fd;         /* FILE.tmp, locked */
+    off_t                        written;
+    ngx_fd_t                     held;       /* FILE as saved here,
+                                                kept locked */
+    ngx_file_uniq_t              held_uniq;
+    dev_t                        held_dev;
+    ngx_http_session_state_reader_t  *reader;   /* CHECK, READ, CLOSE */
+
+    ngx_uint_t                   result;
+    ngx_err_t                    err;
+    const char                  *what;       /* the call that failed */
+    u_char                      *name;       /* on which file */
+    ngx_pid_t                    locker;     /* CHECK: holds FILE's lock */
+    ngx_err_t                    aside_err;  /* ABORT: FILE stays */
+    unsigned                     aside_done:1;
+} ngx_http_session_state_io_t;
 
 
 /* ngx_http_session_state_dir.c */
@@ -72,10 +135,15 @@ u_char *ngx_http_session_state_format_header(u_char *p, ngx_str_t *zone,
 ngx_int_t ngx_http_session_state_load(ngx_http_session_zone_t *zone);
 ngx_int_t ngx_http_session_state_getline(ngx_http_session_state_reader_t *rd,
     ngx_str_t *line);
+ngx_int_t ngx_http_session_state_fill(ngx_http_session_state_reader_t *rd);
+off_t ngx_http_session_state_limit(ngx_http_session_zone_t *zone);
 ngx_int_t ngx_http_session_state_expired(ngx_http_session_zone_t *zone,
     ngx_http_session_import_t *im, int64_t now);
 int64_t ngx_http_session_state_epoch(void);
 int64_t ngx_http_session_state_clock(void);
+
+/* ngx_http_session_state_io.c: the system calls, off the event loop */
+void ngx_http_session_state_io(ngx_http_session_state_io_t *io);
 
 /* ngx_http_session_state_save.c: saving, in worker 0 */
 ngx_int_t ngx_http_session_state_init_worker(ngx_cycle_t *cycle,

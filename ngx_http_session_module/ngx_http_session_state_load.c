@@ -191,13 +191,20 @@ ngx_http_session_state_open_file(ngx_http_session_state_load_t *ld,
 
     zone = ld->zone;
 
-    rd->fd = ngx_open_file(ld->path->data, NGX_FILE_RDONLY, NGX_FILE_OPEN,
-                           0);
+    /* never through a symbolic link; a FIFO must not block the start */
+
+    rd->fd = open((char *) ld->path->data, O_RDONLY|O_NOFOLLOW|O_NONBLOCK);
 
     if (rd->fd == NGX_INVALID_FILE) {
         err = ngx_errno;
 
-        if (err == NGX_ENOENT) {
+        if (err == NGX_ELOOP) {
+            ngx_log_error(NGX_LOG_ERR, zone->log, 0,
+                          "session zone \"%V\": state file \"%V\" is a "
+                          "symbolic link, it is not read; the zone starts "
+                          "empty", &zone->name, ld->path);
+
+        } else if (err == NGX_ENOENT) {
             ngx_log_error(NGX_LOG_NOTICE, zone->log, 0,
                           "session zone \"%V\": no state file \"%V\" yet, "
                           "the zone starts empty", &zone->name, ld->path);
@@ -219,6 +226,14 @@ ngx_http_session_state_open_file(ngx_http_session_state_load_t *ld,
         return NGX_DECLINED;
     }
 
+    if (!S_ISREG(fi->st_mode)) {
+        ngx_log_error(NGX_LOG_ERR, zone->log, 0,
+                      "session zone \"%V\": state file \"%V\" is not a "
+                      "regular file, it is not read; the zone starts "
+                      "empty", &zone->name, ld->path);
+        return NGX_DECLINED;
+    }
+
     if (fi->st_mode & 077) {
         ngx_log_error(NGX_LOG_WARN, zone->log, 0,
                       "session zone \"%V\": state file \"%V\" is readable "
@@ -229,6 +244,15 @@ ngx_http_session_state_open_file(ngx_http_session_state_load_t *ld,
     rd->pos = rd->buf;
     rd->last = rd->buf;
     rd->end = rd->buf + NGX_HTTP_SESSION_STATE_READ;
+    rd->limit = ngx_http_session_state_limit(zone);
+
+    if (ngx_file_size(fi) > rd->limit) {
+        ngx_log_error(NGX_LOG_WARN, zone->log, 0,
+                      "session zone \"%V\": state file \"%V\" has %O "
+                      "bytes, more than the zone could take sessions "
+                      "from: only its first %O bytes are read",
+                      &zone->name, ld->path, ngx_file_size(fi), rd->limit);
+    }
 
     return NGX_OK;
 }
@@ -247,6 +271,14 @@ ngx_http_session_state_read(ngx_http_session_state_load_t *ld,
 
         rc = ngx_http_session_state_getline(rd, &line);
 
+        if (rc == NGX_AGAIN) {
+            if (ngx_http_session_state_fill(rd) == NGX_OK) {
+                continue;
+            }
+
+            rc = NGX_ERROR;
+        }
+
         if (rc == NGX_OK) {
             ngx_reset_pool(pool);
             ngx_http_session_state_line(ld, pool, &line);
@@ -256,7 +288,19 @@ ngx_http_session_state_read(ngx_http_session_state_load_t *ld,
         if (rc == NGX_DECLINED) {
             ld->lineno++;
 
-            if (ld->header && !ld->ended) {
+            if (!ld->header) {
+                /* binary data, or a sparse file's zeros */
+                ngx_log_error(NGX_LOG_ERR, ld->zone->log, 0,
+                              "session zone \"%V\": \"%V\" is not a usable "
+                              "session state file (line %ui: line too "
+                              "long), it is ignored and will be replaced "
+                              "at the next save",
+                              &ld->zone->name, ld->path, ld->lineno);
+                ld->refused = 1;
+                break;
+            }
+
+            if (!ld->ended) {
                 ld->lines++;
             }
 
@@ -486,70 +530,117 @@ ngx_http_session_state_report(ngx_http_session_state_load_t *ld, off_t size)
 
 
 /*
- * The next line, without its newline.  NGX_DECLINED: a line longer than
- * any the module writes, skipped; NGX_DONE: the end of the file, "line"
- * holds what follows the last newline; NGX_ERROR: read() failed.
+ * The next line, without its newline, from what the reader holds.
+ * NGX_AGAIN: read more first (ngx_http_session_state_fill()); NGX_DECLINED:
+ * a line longer than any the module writes, skipped; NGX_DONE: the end
+ * of what may be read, "line" holds what follows the last newline.
  */
 
 ngx_int_t
 ngx_http_session_state_getline(ngx_http_session_state_reader_t *rd,
     ngx_str_t *line)
 {
-    u_char   *nl;
-    ssize_t   n;
+    u_char  *nl;
+
+    nl = ngx_strlchr(rd->pos, rd->last, '\n');
+
+    if (nl) {
+        line->data = rd->pos;
+        line->len = nl - rd->pos;
+        rd->pos = nl + 1;
+
+        if (rd->skip) {
+            rd->skip = 0;
+            return NGX_DECLINED;
+        }
+
+        return NGX_OK;
+    }
+
+    if (rd->last - rd->pos >= NGX_HTTP_SESSION_STATE_LINE_MAX) {
+        rd->skip = 1;
+        rd->pos = rd->last;
+    }
+
+    if (!rd->eof) {
+        return NGX_AGAIN;
+    }
+
+    line->data = rd->pos;
+    line->len = rd->last - rd->pos;
+    rd->pos = rd->last;
+
+    if (rd->skip) {
+        rd->skip = 0;
+        return NGX_DECLINED;
+    }
+
+    return NGX_DONE;
+}
+
+
+/*
+ * Reads more into the reader, after what it has not handed out yet, up
+ * to its limit; NGX_ERROR: read() failed.  Called by the master, and by
+ * worker 0 through the thread pool: it only reads.
+ */
+
+ngx_int_t
+ngx_http_session_state_fill(ngx_http_session_state_reader_t *rd)
+{
+    size_t   size;
+    ssize_t  n;
+
+    if (rd->pos != rd->buf) {
+        rd->last = ngx_movemem(rd->buf, rd->pos, rd->last - rd->pos);
+        rd->pos = rd->buf;
+    }
+
+    if (rd->read >= rd->limit) {
+        rd->eof = 1;
+        rd->cut = 1;
+        return NGX_OK;
+    }
+
+    size = ngx_min((off_t) (rd->end - rd->last), rd->limit - rd->read);
 
     for ( ;; ) {
+        n = read(rd->fd, rd->last, size);
 
-        nl = ngx_strlchr(rd->pos, rd->last, '\n');
-
-        if (nl) {
-            line->data = rd->pos;
-            line->len = nl - rd->pos;
-            rd->pos = nl + 1;
-
-            if (rd->skip) {
-                rd->skip = 0;
-                return NGX_DECLINED;
-            }
-
-            return NGX_OK;
+        if (n != -1) {
+            break;
         }
 
-        if (rd->last - rd->pos >= NGX_HTTP_SESSION_STATE_LINE_MAX) {
-            rd->skip = 1;
-            rd->pos = rd->last;
-        }
-
-        if (rd->pos != rd->buf) {
-            rd->last = ngx_movemem(rd->buf, rd->pos, rd->last - rd->pos);
-            rd->pos = rd->buf;
-        }
-
-        n = read(rd->fd, rd->last, rd->end - rd->last);
-
-        if (n == -1) {
-            if (ngx_errno == NGX_EINTR) {
-                continue;
-            }
-
+        if (ngx_errno != NGX_EINTR) {
             return NGX_ERROR;
         }
-
-        if (n == 0) {
-            line->data = rd->pos;
-            line->len = rd->last - rd->pos;
-            rd->pos = rd->last;
-
-            if (rd->skip) {
-                rd->skip = 0;
-                return NGX_DECLINED;
-            }
-
-            return NGX_DONE;
-        }
-
-        rd->last += n;
     }
+
+    if (n == 0) {
+        rd->eof = 1;
+        return NGX_OK;
+    }
+
+    rd->last += n;
+    rd->read += n;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The most of a state file worth reading for a zone: a session takes
+ * at least 128 bytes of the zone, and a line at most
+ * NGX_HTTP_SESSION_STATE_LINE_MAX bytes, so a larger file holds more
+ * sessions than the zone could ever take (a sparse file of gigabytes,
+ * say): reading stops there.
+ */
+
+off_t
+ngx_http_session_state_limit(ngx_http_session_zone_t *zone)
+{
+    return (off_t) (zone->shm_zone->shm.size / 128 + 1)
+           * NGX_HTTP_SESSION_STATE_LINE_MAX;
 }
 
 

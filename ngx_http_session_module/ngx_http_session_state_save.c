@@ -13,19 +13,27 @@
 
 /*
  * Saving the state file: by worker 0 only (set up from the module
- * file's init_process).  A timer checks once a second whether the zone
- * changed, and writes a snapshot to FILE.tmp a few batches per event
- * loop turn, then renames it over FILE.  Worker 0 saves once more when
- * it exits.
+ * file's init_process).  A timer looks once a second at the file and
+ * at whether the zone changed; a save copies the zone a few batches per
+ * event loop turn (the zone lock held only while a batch is copied),
+ * formats the lines, and hands the file's system calls (creating
+ * FILE.tmp, writing it, fdatasync, the rename over FILE, the look at
+ * another writer's file) to nginx's thread pool, so a slow disk stalls
+ * a thread, never the event loop.  Without threads they run on the
+ * loop.  Worker 0 saves once more, in one go, when it exits.
  *
  * While a binary upgrade runs two nginx side by side, or the old
  * workers of a resizing reload finish, two zones share the file.  The
  * older one saves when it exits; the newer one then takes from the file
  * the sessions created after its own start and saves again.
  *
- * Calls the codec and the loader's line reader
- * (ngx_http_session_state_codec.c, _state_load.c), and the store's
- * batch reader and bookkeeping (ngx_http_session_store.h).
+ * A save that fails is logged; if sessions ended (logged out) since
+ * the file was last saved, the file is set aside as FILE.old, so that a
+ * restart cannot bring them back.
+ *
+ * Calls the codec, the loader's line reader and the system calls
+ * (ngx_http_session_state_codec.c, _state_load.c, _state_io.c), and the
+ * store's batch reader and bookkeeping (ngx_http_session_store.h).
  */
 
 
@@ -41,30 +49,41 @@
 /* lines of another writer's file taken per event loop turn */
 #define NGX_HTTP_SESSION_STATE_LINES     2048
 
-/* the replaced file is released this much per event loop turn */
-#define NGX_HTTP_SESSION_STATE_SHRINK    (4 * 1024 * 1024)
-
 #define NGX_HTTP_SESSION_STATE_BUF       (256 * 1024)
 
 /* a failing save is reported at most this often */
 #define NGX_HTTP_SESSION_STATE_LOG_EVERY 60000
 
 
-/* what worker 0 keeps between event loop turns */
+/* where worker 0 is, between event loop turns */
+#define NGX_HTTP_SESSION_SAVE_IDLE       0   /* the timer starts a check */
+#define NGX_HTTP_SESSION_SAVE_CHECKED    1
+#define NGX_HTTP_SESSION_SAVE_MERGE      2
+#define NGX_HTTP_SESSION_SAVE_CLOSED     3   /* another's file, read */
+#define NGX_HTTP_SESSION_SAVE_BEGIN      4
+#define NGX_HTTP_SESSION_SAVE_OPENED     5
+#define NGX_HTTP_SESSION_SAVE_WRITE      6
+#define NGX_HTTP_SESSION_SAVE_WRITTEN    7
+#define NGX_HTTP_SESSION_SAVE_FINISHED   8
+#define NGX_HTTP_SESSION_SAVE_ABORTED    9
+
 
 typedef struct {
     ngx_http_session_zone_t          *zone;
-    ngx_pool_t                       *pool;
+    ngx_pool_t                       *pool;     /* one line's parsing */
     ngx_log_t                        *log;
     ngx_str_t                         path;
-    ngx_str_t                         temp;
-    ngx_fd_t                          fd;
-    off_t                             written;
-    ngx_fd_t                          prev;     /* the replaced file */
-    off_t                             prev_size;
+
+    ngx_uint_t                        phase;
+    ngx_http_session_state_io_t       io;
+#if (NGX_THREADS)
+    ngx_thread_pool_t                *thread_pool;
+    ngx_thread_task_t                *task;
+#endif
 
     ngx_http_session_cursor_t         cursor;
     ngx_http_session_batch_t          batch;
+    ngx_uint_t                        next;     /* in the batch */
 
     u_char                           *buf;
     u_char                           *pos;
@@ -79,43 +98,51 @@ typedef struct {
     ngx_msec_t                        started;
     ngx_msec_t                        error_logged;
 
+    /* sessions logged out in the zone, when the last good save began */
+    uint64_t                          ended_saved;
+    uint64_t                          ended_target;
+
     /* taking the sessions another writer left in the file */
     ngx_http_session_state_reader_t   reader;
-    int64_t                           seen;     /* its mtime */
     ngx_pid_t                         writer;
     uint64_t                          merged;
 
-    unsigned                          active:1;
-    unsigned                          merging:1;
     unsigned                          force:1;
     unsigned                          yielded:1;
     unsigned                          failing:1;
+    unsigned                          ended_known:1;
+    unsigned                          io_busy:1;  /* in the thread pool */
+    unsigned                          sync:1;     /* no turns, no threads */
 } ngx_http_session_state_t;
 
 
 static void ngx_http_session_state_handler(ngx_event_t *ev);
-static ngx_int_t ngx_http_session_state_shrink(ngx_http_session_state_t *st);
-static ngx_int_t ngx_http_session_state_check(ngx_http_session_state_t *st);
+static void ngx_http_session_state_run(ngx_http_session_state_t *st);
+static ngx_int_t ngx_http_session_state_post(ngx_http_session_state_t *st,
+    ngx_uint_t op, ngx_uint_t next);
+#if (NGX_THREADS)
+static void ngx_http_session_state_thread(void *data, ngx_log_t *log);
+static void ngx_http_session_state_done(ngx_event_t *ev);
+#endif
+static ngx_int_t ngx_http_session_state_idle(ngx_http_session_state_t *st,
+    ngx_msec_t pause);
+static ngx_int_t ngx_http_session_state_turn(ngx_http_session_state_t *st);
+static ngx_int_t ngx_http_session_state_checked(ngx_http_session_state_t *st);
+static ngx_int_t ngx_http_session_state_foreign(ngx_http_session_state_t *st);
 static ngx_int_t ngx_http_session_state_merge(ngx_http_session_state_t *st);
-static void ngx_http_session_state_merged(ngx_http_session_state_t *st);
 static ngx_int_t ngx_http_session_state_begin(ngx_http_session_state_t *st);
-static ngx_int_t ngx_http_session_state_open(ngx_http_session_state_t *st);
-static ngx_int_t ngx_http_session_state_step(ngx_http_session_state_t *st,
-    ngx_uint_t batches);
-static ngx_int_t ngx_http_session_state_finish(ngx_http_session_state_t *st);
-static void ngx_http_session_state_abort(ngx_http_session_state_t *st);
-static void ngx_http_session_state_release(ngx_http_session_state_t *st);
-static ngx_int_t ngx_http_session_state_flush(ngx_http_session_state_t *st);
-static void ngx_http_session_state_failed(ngx_http_session_state_t *st,
-    ngx_err_t err, const char *what, u_char *name);
-static ngx_int_t ngx_http_session_state_save_now(
+static ngx_int_t ngx_http_session_state_opened(ngx_http_session_state_t *st);
+static ngx_int_t ngx_http_session_state_step(ngx_http_session_state_t *st);
+static ngx_int_t ngx_http_session_state_lines(ngx_http_session_state_t *st);
+static ngx_int_t ngx_http_session_state_finished(
     ngx_http_session_state_t *st);
-static int64_t ngx_http_session_state_mtime(ngx_file_info_t *fi);
-static ngx_int_t ngx_http_session_state_alive(ngx_pid_t pid);
+static ngx_int_t ngx_http_session_state_fail(ngx_http_session_state_t *st);
+static ngx_int_t ngx_http_session_state_aborted(ngx_http_session_state_t *st);
+static void ngx_http_session_state_log_failure(ngx_http_session_state_t *st);
 
 
 /*
- * Saving: set up in worker 0 only (ngx_http_session_init_worker_zone()
+ * Saving: set up in worker 0 only (ngx_http_session_init_process()
  * calls this there).
  */
 
@@ -123,8 +150,8 @@ ngx_int_t
 ngx_http_session_state_init_worker(ngx_cycle_t *cycle,
     ngx_http_session_zone_t *zone)
 {
+    size_t                          len;
     ngx_uint_t                      i;
-    ngx_file_info_t                 fi;
     ngx_http_session_zone_t       **zones;
     ngx_http_session_state_t       *st;
     ngx_http_session_main_conf_t   *smcf;
@@ -163,25 +190,27 @@ ngx_http_session_state_init_worker(ngx_cycle_t *cycle,
 
     st->zone = zone;
     st->log = cycle->log;
-    st->fd = NGX_INVALID_FILE;
-    st->prev = NGX_INVALID_FILE;
+    st->io.fd = NGX_INVALID_FILE;
+    st->io.held = NGX_INVALID_FILE;
+    st->io.reader = &st->reader;
     st->reader.fd = NGX_INVALID_FILE;
+    st->reader.limit = ngx_http_session_state_limit(zone);
 
-    st->path.len = zone->state.len;
-    st->path.data = ngx_pnalloc(cycle->pool, zone->state.len + 1);
+    /* FILE, FILE.tmp and FILE.old, each with its terminating zero */
+
+    len = zone->state.len;
+
+    st->path.len = len;
+    st->path.data = ngx_pnalloc(cycle->pool, 3 * len + sizeof(".tmp")
+                                             + sizeof(".old") + 1);
     if (st->path.data == NULL) {
         return NGX_ERROR;
     }
 
-    ngx_cpystrn(st->path.data, zone->state.data, zone->state.len + 1);
-
-    st->temp.len = zone->state.len + sizeof(".tmp") - 1;
-    st->temp.data = ngx_pnalloc(cycle->pool, st->temp.len + 1);
-    if (st->temp.data == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_sprintf(st->temp.data, "%V.tmp%Z", &zone->state);
+    st->io.path = st->path.data;
+    st->io.temp = ngx_sprintf(st->io.path, "%V%Z", &zone->state);
+    st->io.aside = ngx_sprintf(st->io.temp, "%V.tmp%Z", &zone->state);
+    (void) ngx_sprintf(st->io.aside, "%V.old%Z", &zone->state);
 
     st->pool = ngx_create_pool(NGX_DEFAULT_POOL_SIZE, cycle->log);
     if (st->pool == NULL) {
@@ -210,13 +239,24 @@ ngx_http_session_state_init_worker(ngx_cycle_t *cycle,
 
     st->reader.end = st->reader.buf + NGX_HTTP_SESSION_STATE_READ;
 
-    /* no file yet: write one soon, so a wrong path shows at once */
+#if (NGX_THREADS)
 
-    if (ngx_file_info(st->path.data, &fi) == NGX_FILE_ERROR
-        && ngx_errno == NGX_ENOENT)
-    {
-        st->force = 1;
+    st->thread_pool = zone->thread_pool;
+
+    if (st->thread_pool) {
+        st->task = ngx_thread_task_alloc(cycle->pool, 0);
+        if (st->task == NULL) {
+            return NGX_ERROR;
+        }
+
+        st->task->ctx = st;
+        st->task->handler = ngx_http_session_state_thread;
+        st->task->event.handler = ngx_http_session_state_done;
+        st->task->event.data = st;
+        st->task->event.log = cycle->log;
     }
+
+#endif
 
     zone->save.handler = ngx_http_session_state_handler;
     zone->save.data = st;
@@ -231,7 +271,8 @@ ngx_http_session_state_init_worker(ngx_cycle_t *cycle,
 
 /*
  * Called in every worker as it exits: worker 0 saves what changed since
- * its last save.  A graceful exit (QUIT) has all the time it needs; on
+ * its last save, in one go, on this thread (nginx's thread pools have
+ * stopped by now).  A graceful exit (QUIT) has all the time it needs; on
  * TERM the master kills workers that take more than about a second and
  * a half, so a very large zone may keep its previous file then.
  */
@@ -255,29 +296,42 @@ ngx_http_session_state_exit(ngx_cycle_t *cycle, ngx_http_session_zone_t *zone)
         return;
     }
 
-    if (st->merging) {
-        while (ngx_http_session_state_merge(st) == NGX_AGAIN) {
-            /* void */
-        }
-    }
+    st->sync = 1;
 
-    /* a save under way ends first, then whatever changed meanwhile */
+    /* an operation handed to the thread pool was done as it stopped */
+    st->io_busy = 0;
 
-    if (st->active) {
-        (void) ngx_http_session_state_save_now(st);
-    }
+    /*
+     * A save under way would have to be followed by another one with
+     * what changed meanwhile: it starts over instead.  Anything else
+     * under way ends first: a merge, the rename of a save, a check.
+     */
 
-    if (ngx_http_session_state_begin(st) == NGX_OK
-        && ngx_http_session_state_save_now(st) == NGX_OK)
+    if (st->io.fd != NGX_INVALID_FILE
+        && st->phase != NGX_HTTP_SESSION_SAVE_FINISHED)
     {
+        st->io.set_aside = 0;
+        st->io.op = NGX_HTTP_SESSION_IO_ABORT;
+        ngx_http_session_state_io(&st->io);
+        st->phase = NGX_HTTP_SESSION_SAVE_BEGIN;
+        st->force = 1;
+    }
+
+    if (st->phase != NGX_HTTP_SESSION_SAVE_IDLE
+        && st->phase != NGX_HTTP_SESSION_SAVE_BEGIN)
+    {
+        ngx_http_session_state_run(st);
+    }
+
+    st->phase = NGX_HTTP_SESSION_SAVE_BEGIN;
+    st->count = 0;
+
+    ngx_http_session_state_run(st);
+
+    if (st->count && !st->failing) {
         ngx_log_error(NGX_LOG_INFO, st->log, 0,
                       "session zone \"%V\": %uL sessions saved to \"%V\"",
                       &zone->name, st->count, &st->path);
-    }
-
-    if (st->prev != NGX_INVALID_FILE) {
-        (void) ngx_close_file(st->prev);
-        st->prev = NGX_INVALID_FILE;
     }
 
     ngx_destroy_pool(st->pool);
@@ -285,35 +339,143 @@ ngx_http_session_state_exit(ngx_cycle_t *cycle, ngx_http_session_zone_t *zone)
 }
 
 
-/* completes the save that has begun, in one go */
+static void
+ngx_http_session_state_handler(ngx_event_t *ev)
+{
+    ngx_http_session_state_t  *st;
 
-static ngx_int_t
-ngx_http_session_state_save_now(ngx_http_session_state_t *st)
+    st = ev->data;
+
+    /* the exit handler finishes the work */
+
+    if (st->io_busy || ngx_exiting || ngx_terminate || ngx_quit) {
+        return;
+    }
+
+    ngx_http_session_state_run(st);
+}
+
+
+/*
+ * Goes from one phase to the next until one waits: for the thread pool,
+ * for the timer, or (when worker 0 exits) for nothing more to do.
+ */
+
+static void
+ngx_http_session_state_run(ngx_http_session_state_t *st)
 {
     ngx_int_t  rc;
 
-    rc = ngx_http_session_state_step(st, 0);
+    do {
+        switch (st->phase) {
 
-    if (rc == NGX_OK) {
-        rc = ngx_http_session_state_finish(st);
+        case NGX_HTTP_SESSION_SAVE_IDLE:
+            st->io.saved_at = ngx_http_session_save_time(st->zone);
+            rc = ngx_http_session_state_post(st, NGX_HTTP_SESSION_IO_CHECK,
+                                             NGX_HTTP_SESSION_SAVE_CHECKED);
+            break;
+
+        case NGX_HTTP_SESSION_SAVE_CHECKED:
+            rc = ngx_http_session_state_checked(st);
+            break;
+
+        case NGX_HTTP_SESSION_SAVE_MERGE:
+            rc = ngx_http_session_state_merge(st);
+            break;
+
+        case NGX_HTTP_SESSION_SAVE_CLOSED:
+            rc = st->yielded
+                 ? ngx_http_session_state_idle(st,
+                                          NGX_HTTP_SESSION_STATE_INTERVAL)
+                 : ngx_http_session_state_begin(st);
+            break;
+
+        case NGX_HTTP_SESSION_SAVE_BEGIN:
+            rc = ngx_http_session_state_begin(st);
+            break;
+
+        case NGX_HTTP_SESSION_SAVE_OPENED:
+            rc = ngx_http_session_state_opened(st);
+            break;
+
+        case NGX_HTTP_SESSION_SAVE_WRITE:
+            rc = ngx_http_session_state_step(st);
+            break;
+
+        case NGX_HTTP_SESSION_SAVE_WRITTEN:
+            if (st->io.result != NGX_HTTP_SESSION_IO_DONE) {
+                rc = ngx_http_session_state_fail(st);
+                break;
+            }
+
+            st->pos = st->buf;
+            st->phase = NGX_HTTP_SESSION_SAVE_WRITE;
+            rc = ngx_http_session_state_step(st);
+            break;
+
+        case NGX_HTTP_SESSION_SAVE_FINISHED:
+            rc = ngx_http_session_state_finished(st);
+            break;
+
+        default: /* NGX_HTTP_SESSION_SAVE_ABORTED */
+            rc = ngx_http_session_state_aborted(st);
+            break;
+        }
+
+    } while (rc == NGX_OK);
+}
+
+
+/*
+ * Hands an operation to the thread pool (NGX_AGAIN: the next phase runs
+ * when it is done), or does it here (NGX_OK: go on).
+ */
+
+static ngx_int_t
+ngx_http_session_state_post(ngx_http_session_state_t *st, ngx_uint_t op,
+    ngx_uint_t next)
+{
+    st->io.op = op;
+    st->phase = next;
+
+#if (NGX_THREADS)
+
+    if (!st->sync && st->task) {
+
+        if (ngx_thread_task_post(st->thread_pool, st->task) == NGX_OK) {
+            st->io_busy = 1;
+            return NGX_AGAIN;
+        }
+
+        /* the pool's queue is full: done here this once */
     }
 
-    if (rc != NGX_OK) {
-        ngx_http_session_state_abort(st);
-    }
+#endif
 
-    return rc;
+    ngx_http_session_state_io(&st->io);
+
+    return NGX_OK;
+}
+
+
+#if (NGX_THREADS)
+
+static void
+ngx_http_session_state_thread(void *data, ngx_log_t *log)
+{
+    ngx_http_session_state_t  *st = data;
+
+    ngx_http_session_state_io(&st->io);
 }
 
 
 static void
-ngx_http_session_state_handler(ngx_event_t *ev)
+ngx_http_session_state_done(ngx_event_t *ev)
 {
-    ngx_int_t                  rc;
-    ngx_msec_t                 took;
     ngx_http_session_state_t  *st;
 
     st = ev->data;
+    st->io_busy = 0;
 
     /* the exit handler finishes the work */
 
@@ -321,131 +483,100 @@ ngx_http_session_state_handler(ngx_event_t *ev)
         return;
     }
 
-    if (ngx_http_session_state_shrink(st) == NGX_AGAIN) {
-        ngx_add_timer(ev, 1);
-        return;
+    ngx_http_session_state_run(st);
+}
+
+#endif
+
+
+/* nothing under way: the timer looks again after "pause" */
+
+static ngx_int_t
+ngx_http_session_state_idle(ngx_http_session_state_t *st, ngx_msec_t pause)
+{
+    st->phase = NGX_HTTP_SESSION_SAVE_IDLE;
+
+    if (st->sync) {
+        return NGX_DONE;
     }
 
-    if (!st->active) {
+    ngx_add_timer(&st->zone->save, pause);
 
-        rc = st->merging ? ngx_http_session_state_merge(st)
-                         : ngx_http_session_state_check(st);
-
-        if (rc == NGX_AGAIN) {
-            /* let other events run, then go on */
-            ngx_add_timer(ev, 1);
-            return;
-        }
-
-        if (rc == NGX_DECLINED
-            || ngx_http_session_state_begin(st) != NGX_OK)
-        {
-            ngx_add_timer(ev, NGX_HTTP_SESSION_STATE_INTERVAL);
-            return;
-        }
-
-        st->started = ngx_current_msec;
-    }
-
-    rc = ngx_http_session_state_step(st, NGX_HTTP_SESSION_STATE_BATCHES);
-
-    if (rc == NGX_AGAIN) {
-        ngx_add_timer(ev, 1);
-        return;
-    }
-
-    if (rc == NGX_OK) {
-        rc = ngx_http_session_state_finish(st);
-    }
-
-    if (rc != NGX_OK) {
-        ngx_http_session_state_abort(st);
-    }
-
-    took = ngx_current_msec - st->started;
-
-    ngx_add_timer(ev, ngx_max(NGX_HTTP_SESSION_STATE_INTERVAL,
-                              NGX_HTTP_SESSION_STATE_PAUSE * took));
+    return NGX_DONE;
 }
 
 
-/*
- * The file a save replaced is kept open across the rename, so rename()
- * does not free it all at once (tens of milliseconds for a large file):
- * it is cut down a few megabytes per event loop turn instead.
- */
+/* more of the same phase after other events had their turn */
 
 static ngx_int_t
-ngx_http_session_state_shrink(ngx_http_session_state_t *st)
+ngx_http_session_state_turn(ngx_http_session_state_t *st)
 {
-    if (st->prev == NGX_INVALID_FILE) {
+    if (st->sync) {
         return NGX_OK;
     }
 
-    st->prev_size -= ngx_min(st->prev_size, NGX_HTTP_SESSION_STATE_SHRINK);
+    ngx_add_timer(&st->zone->save, 1);
 
-    if (st->prev_size > 0 && ftruncate(st->prev, st->prev_size) == 0) {
-        return NGX_AGAIN;
-    }
-
-    (void) ngx_close_file(st->prev);
-    st->prev = NGX_INVALID_FILE;
-
-    return NGX_OK;
+    return NGX_AGAIN;
 }
 
 
 /*
- * Whether another process wrote the file since this zone last saved it.
- * A newer nginx that still runs keeps it: NGX_DECLINED, nothing is
- * saved.  An older writer (the old nginx of a binary upgrade, the old
- * zone of a resizing reload, saving as it exits) may hold sessions this
- * zone lacks: NGX_AGAIN, they are taken in the next turns.  NGX_OK:
- * save as usual.
+ * What the look at FILE found.  Saved here or by another process of
+ * this zone, or no file: save as usual (a missing file is written at
+ * once, so a wrong path or permission shows in the error log).
  */
 
 static ngx_int_t
-ngx_http_session_state_check(ngx_http_session_state_t *st)
+ngx_http_session_state_checked(ngx_http_session_state_t *st)
 {
-    u_char                            key[NGX_HTTP_SESSION_KEY_LEN];
-    int64_t                           mtime, saved_at;
-    ngx_int_t                         rc;
-    ngx_str_t                         line;
-    ngx_file_info_t                   fi;
-    ngx_http_session_zone_t          *zone;
-    ngx_http_session_state_line_t     sl;
-    ngx_http_session_state_reader_t  *rd;
+    switch (st->io.result) {
+
+    case NGX_HTTP_SESSION_IO_FOREIGN:
+        return ngx_http_session_state_foreign(st);
+
+    case NGX_HTTP_SESSION_IO_NONE:
+        st->force = 1;
+        /* fall through */
+
+    case NGX_HTTP_SESSION_IO_DONE:
+    case NGX_HTTP_SESSION_IO_OURS:
+        st->yielded = 0;
+        st->phase = NGX_HTTP_SESSION_SAVE_BEGIN;
+        return NGX_OK;
+
+    default: /* REFUSED, FAILED */
+        ngx_http_session_state_log_failure(st);
+        return ngx_http_session_state_idle(st,
+                                           NGX_HTTP_SESSION_STATE_INTERVAL);
+    }
+}
+
+
+/*
+ * Another process wrote the file since this zone last saved it.  A
+ * newer nginx that still runs keeps it: its writer holds the lock it
+ * saved the file with for as long as it runs (a header alone, whatever
+ * pid it names, proves nothing), so this one yields.  An older writer
+ * (the old nginx of a binary upgrade, the old zone of a resizing
+ * reload, saving as it exits) may hold sessions this zone lacks: they
+ * are taken (MERGE).  Anything else is replaced.
+ */
+
+static ngx_int_t
+ngx_http_session_state_foreign(ngx_http_session_state_t *st)
+{
+    u_char                          key[NGX_HTTP_SESSION_KEY_LEN];
+    ngx_int_t                       rc;
+    ngx_str_t                       line;
+    ngx_http_session_zone_t        *zone;
+    ngx_http_session_state_line_t   sl;
 
     zone = st->zone;
-    rd = &st->reader;
-
-    if (ngx_file_info(st->path.data, &fi) == NGX_FILE_ERROR) {
-        return NGX_OK;
-    }
-
-    mtime = ngx_http_session_state_mtime(&fi);
-
-    saved_at = ngx_http_session_save_time(zone);
-
-    /* the file's mtime is never later than the saved_at of its save */
-
-    if (mtime <= saved_at || mtime == st->seen) {
-        return NGX_OK;
-    }
-
-    rd->fd = ngx_open_file(st->path.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
-
-    if (rd->fd == NGX_INVALID_FILE) {
-        return NGX_OK;
-    }
-
-    rd->pos = rd->buf;
-    rd->last = rd->buf;
-    rd->skip = 0;
 
     ngx_reset_pool(st->pool);
 
-    rc = ngx_http_session_state_getline(rd, &line);
+    rc = ngx_http_session_state_getline(&st->reader, &line);
 
     if (rc != NGX_OK
         || ngx_http_session_state_parse(st->pool, &line, &sl) != NGX_OK
@@ -453,26 +584,23 @@ ngx_http_session_state_check(ngx_http_session_state_t *st)
         || sl.version != NGX_HTTP_SESSION_STATE_VERSION
         || sl.pid == ngx_pid)
     {
-        /* not a file to take anything from: it is replaced */
         goto replace;
     }
 
     if (sl.epoch > ngx_http_session_state_epoch()
         && sl.epoch <= ngx_http_session_state_clock()
-        && ngx_http_session_state_alive(sl.pid))
+        && st->io.locker)
     {
-        (void) ngx_close_file(rd->fd);
-        rd->fd = NGX_INVALID_FILE;
-
         if (!st->yielded) {
             st->yielded = 1;
             ngx_log_error(NGX_LOG_NOTICE, st->log, 0,
                           "session zone \"%V\": a newer nginx (process "
                           "%P) saves \"%V\" now, this one stops",
-                          &zone->name, sl.pid, &st->path);
+                          &zone->name, st->io.locker, &st->path);
         }
 
-        return NGX_DECLINED;
+        return ngx_http_session_state_post(st, NGX_HTTP_SESSION_IO_CLOSE,
+                                           NGX_HTTP_SESSION_SAVE_CLOSED);
     }
 
     st->yielded = 0;
@@ -488,22 +616,19 @@ ngx_http_session_state_check(ngx_http_session_state_t *st)
         goto replace;
     }
 
-    st->seen = mtime;
     st->writer = sl.pid;
     st->merged = 0;
-    st->merging = 1;
+    st->phase = NGX_HTTP_SESSION_SAVE_MERGE;
 
-    return NGX_AGAIN;
+    return NGX_OK;
 
 replace:
 
-    (void) ngx_close_file(rd->fd);
-    rd->fd = NGX_INVALID_FILE;
-
-    st->seen = mtime;
+    st->yielded = 0;
     st->force = 1;
 
-    return NGX_OK;
+    return ngx_http_session_state_post(st, NGX_HTTP_SESSION_IO_CLOSE,
+                                       NGX_HTTP_SESSION_SAVE_CLOSED);
 }
 
 
@@ -530,18 +655,29 @@ ngx_http_session_state_merge(ngx_http_session_state_t *st)
     rd = &st->reader;
     now = ngx_http_session_now();
 
-    for (n = 0; n < NGX_HTTP_SESSION_STATE_LINES; n++) {
+    /* a read that failed: take what was read */
+
+    if (st->io.op == NGX_HTTP_SESSION_IO_READ
+        && st->io.result != NGX_HTTP_SESSION_IO_DONE)
+    {
+        goto merged;
+    }
+
+    for (n = 0; st->sync || n < NGX_HTTP_SESSION_STATE_LINES; n++) {
 
         rc = ngx_http_session_state_getline(rd, &line);
+
+        if (rc == NGX_AGAIN) {
+            return ngx_http_session_state_post(st, NGX_HTTP_SESSION_IO_READ,
+                                               NGX_HTTP_SESSION_SAVE_MERGE);
+        }
 
         if (rc == NGX_DECLINED) {
             continue;
         }
 
         if (rc != NGX_OK) {
-            /* the end, or a read error: take what was read */
-            ngx_http_session_state_merged(st);
-            return NGX_OK;
+            goto merged;
         }
 
         ngx_reset_pool(st->pool);
@@ -551,8 +687,7 @@ ngx_http_session_state_merge(ngx_http_session_state_t *st)
         }
 
         if (sl.kind == NGX_HTTP_SESSION_STATE_END) {
-            ngx_http_session_state_merged(st);
-            return NGX_OK;
+            goto merged;
         }
 
         if (sl.kind != NGX_HTTP_SESSION_STATE_SESSION) {
@@ -572,73 +707,73 @@ ngx_http_session_state_merge(ngx_http_session_state_t *st)
         }
     }
 
-    return NGX_AGAIN;
-}
+    return ngx_http_session_state_turn(st);
 
-
-static void
-ngx_http_session_state_merged(ngx_http_session_state_t *st)
-{
-    (void) ngx_close_file(st->reader.fd);
-    st->reader.fd = NGX_INVALID_FILE;
-
-    st->merging = 0;
-
-    /* the file is written again, with this zone's sessions */
-    st->force = 1;
+merged:
 
     ngx_log_error(NGX_LOG_NOTICE, st->log, 0,
                   "session zone \"%V\": \"%V\" was saved by process %P, "
                   "%uL sessions created since this zone started were "
-                  "taken from it", &st->zone->name, &st->path, st->writer,
+                  "taken from it", &zone->name, &st->path, st->writer,
                   st->merged);
+
+    /* the file is written again, with this zone's sessions */
+    st->force = 1;
+
+    return ngx_http_session_state_post(st, NGX_HTTP_SESSION_IO_CLOSE,
+                                       NGX_HTTP_SESSION_SAVE_CLOSED);
 }
 
 
-/*
- * Starts a save if the zone changed since the last one and no other
- * worker of the zone saves it (the old worker 0 during a reload).
- */
+/* a save begins if the zone changed since the last one */
 
 static ngx_int_t
 ngx_http_session_state_begin(ngx_http_session_state_t *st)
 {
+    if (ngx_http_session_save_begin(st->zone, st->force, &st->target,
+                                    &st->ended_target)
+        != NGX_OK)
+    {
+        return ngx_http_session_state_idle(st,
+                                           NGX_HTTP_SESSION_STATE_INTERVAL);
+    }
+
+    st->started = ngx_current_msec;
+
+    return ngx_http_session_state_post(st, NGX_HTTP_SESSION_IO_OPEN,
+                                       NGX_HTTP_SESSION_SAVE_OPENED);
+}
+
+
+static ngx_int_t
+ngx_http_session_state_opened(ngx_http_session_state_t *st)
+{
     u_char                    key[NGX_HTTP_SESSION_KEY_LEN];
-    ngx_int_t                 rc;
-    ngx_pid_t                 pid;
     ngx_http_session_zone_t  *zone;
 
     zone = st->zone;
 
-    rc = ngx_http_session_save_begin(zone, st->force, &pid, &st->target);
+    switch (st->io.result) {
 
-    if (rc == NGX_DECLINED) {
-        return NGX_DECLINED;
-    }
+    case NGX_HTTP_SESSION_IO_DONE:
+        break;
 
-    if (rc == NGX_BUSY) {
-        if (ngx_http_session_state_alive(pid)) {
-            return NGX_BUSY;
-        }
+    case NGX_HTTP_SESSION_IO_BUSY:
+        /* another process writes the file: later */
+        return ngx_http_session_state_idle(st,
+                                           NGX_HTTP_SESSION_STATE_INTERVAL);
 
-        /* its writer died in the middle of a save */
-
-        if (ngx_http_session_save_take(zone, pid, &st->target) != NGX_OK) {
-            return NGX_BUSY;
-        }
-    }
-
-    if (ngx_http_session_state_open(st) != NGX_OK) {
-        ngx_http_session_state_release(st);
-        return NGX_ERROR;
+    default:
+        return ngx_http_session_state_fail(st);
     }
 
     ngx_memzero(&st->cursor, sizeof(ngx_http_session_cursor_t));
     st->cursor.walk = NGX_HTTP_SESSION_WALK_TREE;
     st->cursor.closed = 1;
 
+    st->batch.nrecords = 0;
+    st->next = 0;
     st->count = 0;
-    st->written = 0;
     st->now = ngx_http_session_now();
     st->pos = st->buf;
 
@@ -652,216 +787,147 @@ ngx_http_session_state_begin(ngx_http_session_state_t *st)
                                            ngx_http_session_state_epoch(),
                                            ngx_pid,
                                            ngx_http_session_state_clock());
-    st->active = 1;
+
+    st->phase = NGX_HTTP_SESSION_SAVE_WRITE;
 
     return NGX_OK;
 }
 
 
 /*
- * FILE.tmp, locked: the lock keeps out a writer of another zone (the
- * other nginx of a binary upgrade) and dies with its holder.  A file
- * renamed away between open() and the lock is not ours to truncate.
+ * Copies and formats up to NGX_HTTP_SESSION_STATE_BATCHES batches (all
+ * that is left when worker 0 exits); the zone lock is held only inside
+ * ngx_http_session_read().  A full buffer is written, the last one
+ * finishes the file.
  */
 
 static ngx_int_t
-ngx_http_session_state_open(ngx_http_session_state_t *st)
+ngx_http_session_state_step(ngx_http_session_state_t *st)
 {
-    ngx_fd_t         fd;
-    ngx_err_t        err;
-    ngx_file_info_t  fi, ti;
+    ngx_uint_t  n;
 
-    fd = ngx_open_file(st->temp.data, NGX_FILE_WRONLY,
-                       NGX_FILE_CREATE_OR_OPEN, 0600);
+    for (n = 0; /* void */ ; n++) {
 
-    if (fd == NGX_INVALID_FILE) {
-        ngx_http_session_state_failed(st, ngx_errno, ngx_open_file_n,
-                                      st->temp.data);
-        return NGX_ERROR;
-    }
+        if (ngx_http_session_state_lines(st) == NGX_AGAIN) {
+            st->io.data = st->buf;
+            st->io.len = st->pos - st->buf;
 
-    err = ngx_trylock_fd(fd);
-
-    if (err) {
-        (void) ngx_close_file(fd);
-
-        if (err == NGX_EAGAIN || err == NGX_EACCES) {
-            /* another process writes it: try again later */
-            return NGX_ERROR;
+            return ngx_http_session_state_post(st,
+                                               NGX_HTTP_SESSION_IO_WRITE,
+                                               NGX_HTTP_SESSION_SAVE_WRITTEN);
         }
 
-        ngx_http_session_state_failed(st, err, ngx_trylock_fd_n,
-                                      st->temp.data);
-        return NGX_ERROR;
+        if (st->cursor.done) {
+            break;
+        }
+
+        if (!st->sync && n == NGX_HTTP_SESSION_STATE_BATCHES) {
+            return ngx_http_session_state_turn(st);
+        }
+
+        if (ngx_http_session_read(st->zone, &st->cursor, &st->batch)
+            != NGX_OK)
+        {
+            st->io.result = NGX_HTTP_SESSION_IO_FAILED;
+            st->io.err = 0;
+            st->io.what = "reading the zone";
+            st->io.name = st->io.temp;
+            return ngx_http_session_state_fail(st);
+        }
+
+        st->next = 0;
     }
 
-    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR
-        || ngx_file_info(st->temp.data, &ti) == NGX_FILE_ERROR
-        || fi.st_ino != ti.st_ino || fi.st_dev != ti.st_dev)
-    {
-        (void) ngx_close_file(fd);
-        return NGX_ERROR;
-    }
+    st->pos = ngx_sprintf(st->pos, "end %uL\n", st->count);
 
-    if (ftruncate(fd, 0) == -1) {
-        ngx_http_session_state_failed(st, ngx_errno, "ftruncate()",
-                                      st->temp.data);
-        (void) ngx_close_file(fd);
-        return NGX_ERROR;
-    }
+    st->io.data = st->buf;
+    st->io.len = st->pos - st->buf;
 
-    /* a file left by an older save may have other permissions */
-
-    if (fchmod(fd, 0600) == -1) {
-        ngx_http_session_state_failed(st, ngx_errno, "fchmod()",
-                                      st->temp.data);
-        (void) ngx_close_file(fd);
-        return NGX_ERROR;
-    }
-
-    st->fd = fd;
-
-    return NGX_OK;
+    return ngx_http_session_state_post(st, NGX_HTTP_SESSION_IO_FINISH,
+                                       NGX_HTTP_SESSION_SAVE_FINISHED);
 }
 
 
 /*
- * Copies and formats up to "batches" batches (0: all that is left);
- * the zone lock is held only inside ngx_http_session_read().
+ * Formats the rest of the batch copied last; NGX_AGAIN: the buffer is
+ * full (room for the end line is always kept).
  */
 
 static ngx_int_t
-ngx_http_session_state_step(ngx_http_session_state_t *st, ngx_uint_t batches)
+ngx_http_session_state_lines(ngx_http_session_state_t *st)
 {
     u_char                     *p;
     ngx_str_t                   type;
-    ngx_uint_t                  i, n;
     ngx_http_session_zone_t    *zone;
     ngx_http_session_record_t  *rec;
     ngx_http_session_import_t   im;
 
     zone = st->zone;
 
-    for (n = 0; batches == 0 || n < batches; n++) {
+    for ( /* void */ ; st->next < st->batch.nrecords; st->next++) {
 
-        if (st->cursor.done) {
-            return NGX_OK;
-        }
+        rec = &st->batch.records[st->next];
 
-        if (ngx_http_session_read(zone, &st->cursor, &st->batch) != NGX_OK) {
-            return NGX_ERROR;
-        }
-
-        for (i = 0; i < st->batch.nrecords; i++) {
-            rec = &st->batch.records[i];
+        if (rec->type >= st->ntypes) {
+            /* a type added since the save began */
+            st->ntypes = ngx_http_session_types(zone, st->types);
 
             if (rec->type >= st->ntypes) {
-                /* a type added since the save began */
-                st->ntypes = ngx_http_session_types(zone, st->types);
-
-                if (rec->type >= st->ntypes) {
-                    continue;
-                }
-            }
-
-            type.len = st->types[rec->type].len;
-            type.data = st->types[rec->type].name;
-
-            ngx_http_session_record_import(rec, &type, &im);
-
-            if (ngx_http_session_state_expired(zone, &im, st->now)) {
                 continue;
             }
-
-            if (st->end - st->pos < NGX_HTTP_SESSION_STATE_LINE_MAX
-                && ngx_http_session_state_flush(st) != NGX_OK)
-            {
-                return NGX_ERROR;
-            }
-
-            p = ngx_http_session_state_format(st->pos, st->end, &im);
-
-            if (p == NULL) {
-                /* cannot happen with what the zone holds */
-                ngx_log_error(NGX_LOG_ALERT, st->log, 0,
-                              "session zone \"%V\": a session with %uz "
-                              "bytes of variables left out of the state "
-                              "file", &zone->name, rec->vars.len);
-                continue;
-            }
-
-            st->pos = p;
-            st->count++;
         }
+
+        type.len = st->types[rec->type].len;
+        type.data = st->types[rec->type].name;
+
+        ngx_http_session_record_import(rec, &type, &im);
+
+        if (ngx_http_session_state_expired(zone, &im, st->now)) {
+            continue;
+        }
+
+        if (st->end - st->pos < NGX_HTTP_SESSION_STATE_LINE_MAX) {
+            return NGX_AGAIN;
+        }
+
+        p = ngx_http_session_state_format(st->pos, st->end, &im);
+
+        if (p == NULL) {
+            /* cannot happen with what the zone holds */
+            ngx_log_error(NGX_LOG_ALERT, st->log, 0,
+                          "session zone \"%V\": a session with %uz "
+                          "bytes of variables left out of the state "
+                          "file", &zone->name, rec->vars.len);
+            continue;
+        }
+
+        st->pos = p;
+        st->count++;
     }
 
-    return st->cursor.done ? NGX_OK : NGX_AGAIN;
+    return NGX_OK;
 }
 
 
 static ngx_int_t
-ngx_http_session_state_finish(ngx_http_session_state_t *st)
+ngx_http_session_state_finished(ngx_http_session_state_t *st)
 {
-    int64_t                   now;
-    ngx_fd_t                  prev;
-    ngx_file_info_t           fi;
+    ngx_msec_t                took;
     ngx_http_session_zone_t  *zone;
 
     zone = st->zone;
 
-    if ((size_t) (st->end - st->pos) < NGX_INT64_LEN + 8
-        && ngx_http_session_state_flush(st) != NGX_OK)
-    {
-        return NGX_ERROR;
+    if (st->io.result != NGX_HTTP_SESSION_IO_DONE) {
+        return ngx_http_session_state_fail(st);
     }
 
-    st->pos = ngx_sprintf(st->pos, "end %uL\n", st->count);
+    /* after the rename: the file's mtime is never later than this */
 
-    if (ngx_http_session_state_flush(st) != NGX_OK) {
-        return NGX_ERROR;
-    }
+    ngx_http_session_save_done(zone, st->target,
+                               ngx_http_session_state_clock());
 
-    /* the file it replaces is freed later, bit by bit */
-
-    prev = NGX_INVALID_FILE;
-
-    if (st->prev == NGX_INVALID_FILE) {
-        prev = ngx_open_file(st->path.data, NGX_FILE_WRONLY, NGX_FILE_OPEN,
-                             0);
-
-        if (prev != NGX_INVALID_FILE
-            && ngx_fd_info(prev, &fi) == NGX_FILE_ERROR)
-        {
-            (void) ngx_close_file(prev);
-            prev = NGX_INVALID_FILE;
-        }
-    }
-
-    /* renamed while locked, so no other writer can truncate it first */
-
-    if (ngx_rename_file(st->temp.data, st->path.data) == NGX_FILE_ERROR) {
-        ngx_http_session_state_failed(st, ngx_errno, ngx_rename_file_n,
-                                      st->path.data);
-
-        if (prev != NGX_INVALID_FILE) {
-            (void) ngx_close_file(prev);
-        }
-
-        return NGX_ERROR;
-    }
-
-    if (prev != NGX_INVALID_FILE) {
-        st->prev = prev;
-        st->prev_size = ngx_file_size(&fi);
-    }
-
-    if (ngx_close_file(st->fd) == NGX_FILE_ERROR) {
-        ngx_log_error(NGX_LOG_ALERT, st->log, ngx_errno,
-                      ngx_close_file_n " \"%V\" failed", &st->path);
-    }
-
-    st->fd = NGX_INVALID_FILE;
-    st->active = 0;
+    st->ended_saved = st->ended_target;
+    st->ended_known = 1;
     st->force = 0;
 
     if (st->failing) {
@@ -871,119 +937,122 @@ ngx_http_session_state_finish(ngx_http_session_state_t *st)
                       &zone->name, &st->path);
     }
 
-    /* after the rename: the file's mtime is never later than this */
-    now = ngx_http_session_state_clock();
-
-    ngx_http_session_save_done(zone, st->target, now);
-
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, st->log, 0,
                    "session zone \"%V\": %uL sessions saved to \"%V\"",
                    &zone->name, st->count, &st->path);
 
-    return NGX_OK;
+    took = ngx_current_msec - st->started;
+
+    return ngx_http_session_state_idle(st,
+                            ngx_max(NGX_HTTP_SESSION_STATE_INTERVAL,
+                                    NGX_HTTP_SESSION_STATE_PAUSE * took));
 }
 
 
-/* the previous file stays in place */
+/*
+ * A save failed: said in the log, FILE.tmp removed, the previous FILE
+ * left in place, unless sessions ended since it was written (unknown
+ * since this process started: any that ended in the zone count): then
+ * it is set aside, or a restart would bring them back.
+ */
 
-static void
-ngx_http_session_state_abort(ngx_http_session_state_t *st)
+static ngx_int_t
+ngx_http_session_state_fail(ngx_http_session_state_t *st)
 {
-    if (st->fd != NGX_INVALID_FILE) {
-        /* still locked: the temporary file is ours to remove */
-        (void) ngx_delete_file(st->temp.data);
-        (void) ngx_close_file(st->fd);
-        st->fd = NGX_INVALID_FILE;
-    }
+    uint64_t  ended;
 
-    st->active = 0;
+    ngx_http_session_state_log_failure(st);
 
-    ngx_http_session_state_release(st);
-}
+    ended = ngx_http_session_save_ended(st->zone);
 
+    st->io.set_aside = st->ended_known ? ended > st->ended_saved
+                                       : ended > 0;
 
-static void
-ngx_http_session_state_release(ngx_http_session_state_t *st)
-{
-    ngx_http_session_save_release(st->zone);
+    return ngx_http_session_state_post(st, NGX_HTTP_SESSION_IO_ABORT,
+                                       NGX_HTTP_SESSION_SAVE_ABORTED);
 }
 
 
 static ngx_int_t
-ngx_http_session_state_flush(ngx_http_session_state_t *st)
+ngx_http_session_state_aborted(ngx_http_session_state_t *st)
 {
-    u_char   *p;
-    size_t    size;
-    ssize_t   n;
+    ngx_http_session_zone_t  *zone;
 
-    for (p = st->buf; p < st->pos; p += n) {
+    zone = st->zone;
 
-        n = ngx_write_fd(st->fd, p, st->pos - p);
+    if (st->io.aside_done) {
+        ngx_log_error(NGX_LOG_ALERT, st->log, 0,
+                      "session zone \"%V\": sessions were logged out "
+                      "since \"%V\" was saved, and saving fails: it was "
+                      "renamed to \"%s\", so that a restart cannot bring "
+                      "them back; the zone starts empty at the next start "
+                      "unless a save succeeds before",
+                      &zone->name, &st->path, st->io.aside);
 
-        if (n == -1) {
-            if (ngx_errno == NGX_EINTR) {
-                n = 0;
-                continue;
-            }
-
-            ngx_http_session_state_failed(st, ngx_errno, ngx_write_fd_n,
-                                          st->temp.data);
-            return NGX_ERROR;
-        }
+    } else if (st->io.set_aside && st->io.aside_err) {
+        ngx_log_error(NGX_LOG_ALERT, st->log, st->io.aside_err,
+                      "session zone \"%V\": sessions were logged out "
+                      "since \"%V\" was saved, and saving fails, but it "
+                      "cannot be renamed to \"%s\": a restart would bring "
+                      "them back", &zone->name, &st->path, st->io.aside);
     }
 
-    size = st->pos - st->buf;
+    st->io.set_aside = 0;
 
-#if (NGX_LINUX)
-    /*
-     * Written back as it goes: renaming over a file on ext4 would
-     * otherwise start the writeback of all of it inside rename().
-     */
-    (void) sync_file_range(st->fd, st->written, size,
-                           SYNC_FILE_RANGE_WRITE);
-#endif
-
-    st->written += size;
-    st->pos = st->buf;
-
-    return NGX_OK;
+    return ngx_http_session_state_idle(st, NGX_HTTP_SESSION_STATE_INTERVAL);
 }
 
 
+/*
+ * Logged once, then at most once a minute while saves keep failing; at
+ * exit always, at [alert]: the next start gets an older file, or none.
+ */
+
 static void
-ngx_http_session_state_failed(ngx_http_session_state_t *st, ngx_err_t err,
-    const char *what, u_char *name)
+ngx_http_session_state_log_failure(ngx_http_session_state_t *st)
 {
-    if (st->failing
-        && ngx_current_msec - st->error_logged
-           < NGX_HTTP_SESSION_STATE_LOG_EVERY)
-    {
-        return;
+    ngx_uint_t                level;
+    ngx_http_session_zone_t  *zone;
+
+    zone = st->zone;
+
+    if (st->sync) {
+        level = NGX_LOG_ALERT;
+
+    } else {
+        if (st->failing
+            && ngx_current_msec - st->error_logged
+               < NGX_HTTP_SESSION_STATE_LOG_EVERY)
+        {
+            st->failing = 1;
+            return;
+        }
+
+        level = NGX_LOG_ERR;
+        st->error_logged = ngx_current_msec;
     }
 
     st->failing = 1;
-    st->error_logged = ngx_current_msec;
 
-    ngx_log_error(NGX_LOG_ERR, st->log, err,
-                  "session zone \"%V\": saving the sessions failed: "
-                  "%s \"%s\" failed", &st->zone->name, what, name);
-}
+    if (st->io.result == NGX_HTTP_SESSION_IO_REFUSED) {
+        ngx_log_error(level, st->log, 0,
+                      "session zone \"%V\": saving the sessions failed: "
+                      "\"%s\" is not a regular file (a symbolic link, "
+                      "FIFO, device or directory), it is neither written "
+                      "through nor replaced; remove it",
+                      &zone->name, st->io.name);
 
-
-static int64_t
-ngx_http_session_state_mtime(ngx_file_info_t *fi)
-{
-    return (int64_t) fi->st_mtim.tv_sec * 1000
-           + fi->st_mtim.tv_nsec / 1000000;
-}
-
-
-static ngx_int_t
-ngx_http_session_state_alive(ngx_pid_t pid)
-{
-    if (pid <= 0) {
-        return 0;
+    } else {
+        ngx_log_error(level, st->log, st->io.err,
+                      "session zone \"%V\": saving the sessions failed: "
+                      "%s \"%s\" failed", &zone->name, st->io.what,
+                      st->io.name);
     }
 
-    return kill(pid, 0) == 0 || ngx_errno != NGX_ESRCH;
+    if (st->sync) {
+        ngx_log_error(NGX_LOG_ALERT, st->log, 0,
+                      "session zone \"%V\": the sessions could not be "
+                      "saved as nginx exits: the next start reads an "
+                      "older \"%V\", or none", &zone->name, &st->path);
+    }
 }

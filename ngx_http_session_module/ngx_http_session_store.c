@@ -260,7 +260,8 @@ ngx_http_session_free_account(ngx_http_session_zone_t *zone,
 
 /*
  * A new name that does not fit the record's slab slot needs a new
- * record; the account's sessions are pointed at it.
+ * record; the account's sessions are pointed at it, a bounded number:
+ * NGX_DECLINED keeps the old name of an account with more.
  */
 
 ngx_int_t
@@ -289,6 +290,10 @@ ngx_http_session_rename_account(ngx_http_session_zone_t *zone,
         ngx_memcpy(old->data + old->id_len, name->data, name->len);
         old->name_len = (u_char) name->len;
         return NGX_OK;
+    }
+
+    if (old->nsessions > NGX_HTTP_SESSION_RENAME_SESSIONS) {
+        return NGX_DECLINED;
     }
 
     /* an eviction cannot empty the old record: "s" stays in it */

@@ -218,6 +218,14 @@ typedef struct {
 } ngx_http_session_import_t;
 
 
+/*
+ * A new name that needs a new account record repoints every session of
+ * the account under one lock hold; past this many sessions the old name
+ * stays (a session is one cache miss: 4096 are well under a millisecond).
+ */
+#define NGX_HTTP_SESSION_RENAME_SESSIONS  4096
+
+
 /* changes a request asks for once its response header is known */
 
 typedef struct {
@@ -239,6 +247,8 @@ typedef struct {
     uint64_t                     evicted_total;  /* out: by the zone */
     ngx_str_t                    dropped;     /* out: a variable that did
                                                  not fit the session */
+    uint32_t                     name_kept;   /* out: the sessions of an
+                                                 account not renamed */
 } ngx_http_session_update_t;
 
 
@@ -265,21 +275,20 @@ void ngx_http_session_stats(ngx_http_session_zone_t *zone,
     ngx_http_session_stats_t *st);
 ngx_uint_t ngx_http_session_types(ngx_http_session_zone_t *zone,
     ngx_http_session_type_info_t *types);
-void ngx_http_session_type_name(ngx_http_session_zone_t *zone,
-    ngx_uint_t type, ngx_str_t *name);
+size_t ngx_http_session_type_name(ngx_http_session_zone_t *zone,
+    ngx_uint_t type, u_char *name);
 ngx_int_t ngx_http_session_save_begin(ngx_http_session_zone_t *zone,
-    ngx_uint_t force, ngx_pid_t *holder, uint64_t *target);
-ngx_int_t ngx_http_session_save_take(ngx_http_session_zone_t *zone,
-    ngx_pid_t holder, uint64_t *target);
+    ngx_uint_t force, uint64_t *target, uint64_t *ended);
 void ngx_http_session_save_done(ngx_http_session_zone_t *zone,
     uint64_t target, int64_t at);
-void ngx_http_session_save_release(ngx_http_session_zone_t *zone);
+uint64_t ngx_http_session_save_ended(ngx_http_session_zone_t *zone);
 int64_t ngx_http_session_save_time(ngx_http_session_zone_t *zone);
 void ngx_http_session_save_stamp(ngx_http_session_zone_t *zone, int64_t at);
 void ngx_http_session_save_clean(ngx_http_session_zone_t *zone);
 
 /* ngx_http_session_lock.c: the zone lock and the clocks */
 void ngx_http_session_lock(ngx_http_session_zone_t *zone);
+ngx_int_t ngx_http_session_lock_live(ngx_http_session_zone_t *zone);
 void ngx_http_session_unlock(ngx_http_session_zone_t *zone);
 void ngx_http_session_zone_filling(ngx_uint_t filling);
 int64_t ngx_http_session_now(void);

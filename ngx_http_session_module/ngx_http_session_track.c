@@ -196,6 +196,17 @@ ngx_http_session_track_apply(ngx_http_request_t *r)
             zone->full_logged = ngx_current_msec;
         }
 
+        if (up.name_kept
+            && ngx_current_msec - zone->name_logged > 10000)
+        {
+            zone->name_logged = ngx_current_msec;
+            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                          "session account \"%V\" keeps its name: a longer "
+                          "name moves its %uD sessions under the lock, at "
+                          "most %d are moved", &up.id, up.name_kept,
+                          NGX_HTTP_SESSION_RENAME_SESSIONS);
+        }
+
         if (up.dropped.len
             && ngx_current_msec - zone->value_logged > 10000)
         {

@@ -366,7 +366,16 @@ ngx_http_session_update_account(ngx_http_session_zone_t *zone,
         && acct->id_len == up->id.len
         && ngx_memcmp(acct->data, up->id.data, up->id.len) == 0)
     {
-        if (ngx_http_session_rename_account(zone, s, &up->name) != NGX_OK) {
+        switch (ngx_http_session_rename_account(zone, s, &up->name)) {
+
+        case NGX_OK:
+            break;
+
+        case NGX_DECLINED:
+            up->name_kept = acct->nsessions;
+            break;
+
+        default:
             rc = NGX_ERROR;
         }
     }

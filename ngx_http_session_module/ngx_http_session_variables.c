@@ -165,7 +165,8 @@ static ngx_int_t
 ngx_http_session_variable_type(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data)
 {
-    ngx_str_t                name;
+    u_char                  *name;
+    size_t                   len;
     ngx_http_session_ctx_t  *ctx;
 
     ctx = ngx_http_session_live(r, 1);
@@ -175,9 +176,16 @@ ngx_http_session_variable_type(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    ngx_http_session_type_name(ctx->zone, ctx->type, &name);
+    /* a copy: a reload may give the type's slot another name */
 
-    return ngx_http_session_variable_set(r, v, name.data, name.len);
+    name = ngx_pnalloc(r->pool, NGX_HTTP_SESSION_TYPE_LEN);
+    if (name == NULL) {
+        return NGX_ERROR;
+    }
+
+    len = ngx_http_session_type_name(ctx->zone, ctx->type, name);
+
+    return ngx_http_session_variable_set(r, v, name, len);
 }
 
 

@@ -189,9 +189,14 @@ ngx_http_session_register_types(ngx_http_session_zone_t *zone)
 
     for (i = 0; i < zone->types->nelts; i++) {
 
-        ngx_shmtx_lock(&zone->shpool->mutex);
+        /* in the master, on a reload: the workers use the zone */
+
+        if (ngx_http_session_lock_live(zone) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
         n = ngx_http_session_type_index(zone, &names[i]);
-        ngx_shmtx_unlock(&zone->shpool->mutex);
+        ngx_http_session_unlock(zone);
 
         if (n == NGX_ERROR) {
             ngx_log_error(NGX_LOG_EMERG, zone->log, 0,
@@ -420,17 +425,25 @@ ngx_http_session_types(ngx_http_session_zone_t *zone,
 
 
 /*
- * A type's name, in the zone, read unlocked: a type's slot is renamed
- * only once no session holds it, and a name fits its slot whatever
- * happens meanwhile.
+ * A type's name, copied into "name" (NGX_HTTP_SESSION_TYPE_LEN bytes)
+ * under the lock: the master gives a slot no session holds another name
+ * in a reload, while the workers read it.
  */
 
-void
+size_t
 ngx_http_session_type_name(ngx_http_session_zone_t *zone, ngx_uint_t type,
-    ngx_str_t *name)
+    u_char *name)
 {
-    name->len = zone->sh->types[type].len;
-    name->data = zone->sh->types[type].name;
+    size_t  len;
+
+    ngx_http_session_lock(zone);
+
+    len = zone->sh->types[type].len;
+    ngx_memcpy(name, zone->sh->types[type].name, len);
+
+    ngx_http_session_unlock(zone);
+
+    return len;
 }
 
 
@@ -450,62 +463,29 @@ ngx_http_session_type_info(ngx_http_session_type_t *t,
 /*
  * The state file's bookkeeping, kept in the zone so that the processes
  * of all cycles agree: how many changes the zone has seen and how many
- * the file holds, when it was saved, and which process saves it now.
+ * the file holds, and when it was saved.  Which process saves it is
+ * the state file's own business (a lock on the file, not a pid).
  *
  * A save begins if the zone changed since the last one (or "force"):
- * NGX_OK, "target" is the changes it will hold; NGX_DECLINED, nothing
- * changed; NGX_BUSY, process "holder" saves it.
+ * NGX_OK, "target" is the changes it will hold, "ended" the sessions
+ * logged out so far; NGX_DECLINED, nothing changed.
  */
 
 ngx_int_t
 ngx_http_session_save_begin(ngx_http_session_zone_t *zone, ngx_uint_t force,
-    ngx_pid_t *holder, uint64_t *target)
-{
-    ngx_int_t                  rc;
-    ngx_pid_t                  pid;
-    ngx_http_session_shctx_t  *sh;
-
-    sh = zone->sh;
-    rc = NGX_BUSY;
-
-    ngx_http_session_lock(zone);
-
-    pid = sh->saving;
-
-    if (sh->changes == sh->saved_changes && !force) {
-        rc = NGX_DECLINED;
-
-    } else if (pid == 0 || pid == ngx_pid) {
-        sh->saving = ngx_pid;
-        *target = sh->changes;
-        rc = NGX_OK;
-    }
-
-    ngx_http_session_unlock(zone);
-
-    *holder = pid;
-
-    return rc;
-}
-
-
-/* the save of a process that died in the middle of it: NGX_OK or BUSY */
-
-ngx_int_t
-ngx_http_session_save_take(ngx_http_session_zone_t *zone, ngx_pid_t holder,
-    uint64_t *target)
+    uint64_t *target, uint64_t *ended)
 {
     ngx_int_t                  rc;
     ngx_http_session_shctx_t  *sh;
 
     sh = zone->sh;
-    rc = NGX_BUSY;
+    rc = NGX_DECLINED;
 
     ngx_http_session_lock(zone);
 
-    if (sh->saving == holder) {
-        sh->saving = ngx_pid;
+    if (sh->changes != sh->saved_changes || force) {
         *target = sh->changes;
+        *ended = sh->ended;
         rc = NGX_OK;
     }
 
@@ -530,24 +510,22 @@ ngx_http_session_save_done(ngx_http_session_zone_t *zone, uint64_t target,
     sh->saved_changes = target;
     sh->saved_at = at;
 
-    if (sh->saving == ngx_pid) {
-        sh->saving = 0;
-    }
-
     ngx_http_session_unlock(zone);
 }
 
 
-void
-ngx_http_session_save_release(ngx_http_session_zone_t *zone)
+/* how many sessions were logged out in the zone so far */
+
+uint64_t
+ngx_http_session_save_ended(ngx_http_session_zone_t *zone)
 {
+    uint64_t  ended;
+
     ngx_http_session_lock(zone);
-
-    if (zone->sh->saving == ngx_pid) {
-        zone->sh->saving = 0;
-    }
-
+    ended = zone->sh->ended;
     ngx_http_session_unlock(zone);
+
+    return ended;
 }
 
 

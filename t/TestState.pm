@@ -146,7 +146,7 @@ sub children ($) {
         close $fh;
 
         # pid (comm) state ppid ...
-        push @kids, $p if $stat =~ /\)\s+\S+\s+(\d+)/ && $1 == $ppid;
+        push @kids, $p if defined $stat && $stat =~ /\)\s+\S+\s+(\d+)/ && $1 == $ppid;
     }
 
     closedir $dh;

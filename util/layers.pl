@@ -27,7 +27,8 @@ my @layers = (
                   apply.c check.c top.c store.h shm.h) ],
     [ fleet => qw(redis.c engine.c fleet_codec.c fleet_put.c fleet_sync.c
                   fleet.c fleet_lookup.c fleet_conf.c engine.h fleet.h) ],
-    [ state => qw(state_codec.c state_load.c state_save.c state_dir.c
+    [ state => qw(state_codec.c state_load.c state_io.c state_save.c
+                  state_dir.c
                   state.h) ],
     [ track => qw(cookie.c track.c track_fleet.c variables.c track.h) ],
     [ endpoints => qw(stream.c body.c endpoint.c zimbra_parse.c zimbra.c
