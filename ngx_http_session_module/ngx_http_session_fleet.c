@@ -531,6 +531,7 @@ void *
 ngx_http_session_fleet_before_end(ngx_http_session_zone_t *zone,
     u_char *digest)
 {
+    u_char                          name[NGX_HTTP_SESSION_TYPE_LEN];
     ngx_str_t                       type;
     ngx_http_session_fleet_t       *fleet;
     ngx_http_session_record_t      *rec;
@@ -551,7 +552,8 @@ ngx_http_session_fleet_before_end(ngx_http_session_zone_t *zone,
 
     rec = &fleet->one.records[0];
 
-    ngx_http_session_type_name(zone, rec->type, &type);
+    type.data = name;
+    type.len = ngx_http_session_type_name(zone, rec->type, name);
     ngx_http_session_record_import(rec, &type, &copy->im);
 
     copy->im.type.len = ngx_min(copy->im.type.len, sizeof(copy->type));
@@ -668,6 +670,7 @@ static ngx_int_t
 ngx_http_session_fleet_send(ngx_http_session_fleet_t *fleet,
     ngx_http_session_fleet_change_t *ch)
 {
+    u_char                           name[NGX_HTTP_SESSION_TYPE_LEN];
     ngx_int_t                        rc;
     ngx_str_t                        type;
     ngx_http_session_import_t        im, *pim;
@@ -686,7 +689,8 @@ ngx_http_session_fleet_send(ngx_http_session_fleet_t *fleet,
         }
 
         rec = &fleet->one.records[0];
-        ngx_http_session_type_name(fleet->zone, rec->type, &type);
+        type.data = name;
+        type.len = ngx_http_session_type_name(fleet->zone, rec->type, name);
         ngx_http_session_record_import(rec, &type, &im);
         pim = &im;
     }

@@ -814,6 +814,7 @@ ngx_http_session_fleet_resynced(ngx_http_session_fleet_t *fleet)
 static void
 ngx_http_session_fleet_putback(ngx_http_session_fleet_t *fleet)
 {
+    u_char                       name[NGX_HTTP_SESSION_TYPE_LEN];
     ngx_uint_t                   i;
     ngx_str_t                    type;
     ngx_http_session_import_t    im;
@@ -849,7 +850,9 @@ ngx_http_session_fleet_putback(ngx_http_session_fleet_t *fleet)
         for (i = 0; i < fleet->batch.nrecords; i++) {
             rec = &fleet->batch.records[i];
 
-            ngx_http_session_type_name(fleet->zone, rec->type, &type);
+            type.data = name;
+            type.len = ngx_http_session_type_name(fleet->zone, rec->type,
+                                                  name);
             ngx_http_session_record_import(rec, &type, &im);
 
             if (ngx_http_session_fleet_put(fleet, &im,
