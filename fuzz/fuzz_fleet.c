@@ -11,6 +11,9 @@
 #include "fuzz_common.h"
 #include "ngx_http_session_engine.h"
 
+/* a field name and its value for each field a record can have */
+#define FUZZ_FLEET_ARGS  (2 * NGX_HTTP_SESSION_FLEET_FIELDS_MAX)
+
 
 /*
  * Whatever an engine may send: the bytes go through hiredis's reply
@@ -169,8 +172,8 @@ ngx_fuzz_record(redisReply *reply, ngx_pool_t *pool)
     const char                       *error;
     redisReply                        list, *elements, *strings;
     ngx_http_session_fleet_record_t  *rec, *again;
-    const char                       *argv[2 * NGX_HTTP_SESSION_FLEET_FIELDS_MAX];
-    size_t                            argvlen[2 * NGX_HTTP_SESSION_FLEET_FIELDS_MAX];
+    const char                       *argv[FUZZ_FLEET_ARGS];
+    size_t                            argvlen[FUZZ_FLEET_ARGS];
     u_char                            buf[512];
 
     rec = ngx_palloc(pool, sizeof(ngx_http_session_fleet_record_t));
@@ -206,7 +209,7 @@ ngx_fuzz_record(redisReply *reply, ngx_pool_t *pool)
 
     n = ngx_http_session_fleet_encode_record(&rec->im, buf, sizeof(buf),
                                              argv, argvlen,
-                                          2 * NGX_HTTP_SESSION_FLEET_FIELDS_MAX);
+                                             FUZZ_FLEET_ARGS);
     ngx_fuzz_assert(n > 0 && n % 2 == 0);
 
     /* the arguments as the field list HGETALL would answer */
