@@ -814,11 +814,11 @@ ngx_http_session_fleet_resynced(ngx_http_session_fleet_t *fleet)
 static void
 ngx_http_session_fleet_putback(ngx_http_session_fleet_t *fleet)
 {
-    u_char                       name[NGX_HTTP_SESSION_TYPE_LEN];
-    ngx_uint_t                   i;
-    ngx_str_t                    type;
-    ngx_http_session_import_t    im;
-    ngx_http_session_record_t   *rec;
+    ngx_uint_t                    i;
+    ngx_str_t                     type;
+    ngx_http_session_import_t     im;
+    ngx_http_session_record_t    *rec;
+    ngx_http_session_type_info_t  types[NGX_HTTP_SESSION_MAX_TYPES];
 
     while (fleet->putback
            && fleet->pending + NGX_HTTP_SESSION_BATCH
@@ -847,12 +847,14 @@ ngx_http_session_fleet_putback(ngx_http_session_fleet_t *fleet)
             return;
         }
 
+        /* the type names once a batch, not a lock hold a record */
+        (void) ngx_http_session_types(fleet->zone, types);
+
         for (i = 0; i < fleet->batch.nrecords; i++) {
             rec = &fleet->batch.records[i];
 
-            type.data = name;
-            type.len = ngx_http_session_type_name(fleet->zone, rec->type,
-                                                  name);
+            type.data = types[rec->type].name;
+            type.len = types[rec->type].len;
             ngx_http_session_record_import(rec, &type, &im);
 
             if (ngx_http_session_fleet_put(fleet, &im,
