@@ -154,14 +154,14 @@ ngx_fuzz_check(const char *op)
         fprintf(stderr, "store invariant broken after %s: %s\n", op, err);
 
         if (getenv("STORE_TRACE")) {
-            ngx_queue_t              *q;
+            ngx_http_session_link_t  *q;
             ngx_http_session_node_t  *sn;
 
-            for (q = ngx_queue_head(&ngx_fuzz_zone.sh->lru);
-                 q != ngx_queue_sentinel(&ngx_fuzz_zone.sh->lru);
-                 q = ngx_queue_next(q))
+            for (q = ngx_http_session_queue_head(&ngx_fuzz_zone.sh->lru);
+                 q != &ngx_fuzz_zone.sh->lru;
+                 q = ngx_http_session_queue_next(q))
             {
-                sn = ngx_queue_data(q, ngx_http_session_node_t, queue);
+                sn = ngx_http_session_queue_node(q);
                 fprintf(stderr, "  lru: last %lld created %lld seq %llu\n",
                         (long long) sn->last, (long long) sn->created,
                         (unsigned long long) sn->seq);
