@@ -33,7 +33,7 @@
  * another zone or after a restart, where the walk starts over at some
  * place rather than failing).
  */
-#define NGX_HTTP_SESSION_CURSOR_VERSION       1
+#define NGX_HTTP_SESSION_CURSOR_VERSION       2
 #define NGX_HTTP_SESSION_CURSOR_TREE          (6 + 8)
 #define NGX_HTTP_SESSION_CURSOR_ACCOUNT                                      \
     (6 + 1 + 8 + NGX_HTTP_SESSION_DIGEST_LEN)
