@@ -324,7 +324,12 @@ ngx_http_session_walk_resume(ngx_http_session_shctx_t *sh,
  * The walk of every session: the chunks in directory order, slot by
  * slot.  A record never moves and a chunk keeps its directory entry
  * while it holds a session, so a session alive for the whole walk is
- * handed out exactly once; one created meanwhile may or may not be.
+ * handed out exactly once.  One created meanwhile is left out (its seq
+ * is newer than the walk and so is its creation time), so that a
+ * session ended and created again under the same token, another record
+ * perhaps at a later place, does not come twice; the seq alone would
+ * also leave out a session moved to another account meanwhile, the
+ * time alone one created just before the wall clock stepped back.
  * The position after each record goes out with it (rec->at), so that
  * a listing can resume after any record of the batch.
  */
@@ -343,6 +348,12 @@ ngx_http_session_walk_chunks(ngx_http_session_zone_t *zone,
     arena = batch->arena;
     limit = batch->max * 4;
 
+    if (!cur->newest_set) {
+        cur->newest = sh->seq;
+        cur->since = now;
+        cur->newest_set = 1;
+    }
+
     chunk = (ngx_uint_t) (cur->at >> NGX_HTTP_SESSION_SLOT_BITS);
     slot = (ngx_uint_t) (cur->at
                          & ((1 << NGX_HTTP_SESSION_SLOT_BITS) - 1));
@@ -358,6 +369,7 @@ ngx_http_session_walk_chunks(ngx_http_session_zone_t *zone,
         }
 
         if (s->type != NGX_HTTP_SESSION_FREE
+            && (s->seq <= cur->newest || s->created <= cur->since)
             && ngx_http_session_wanted(zone, cur, s, now))
         {
             if (ngx_http_session_copy_record(s, batch, &arena) != NGX_OK) {

@@ -117,6 +117,9 @@ typedef struct {
      */
     uint64_t                     at;
 
+    /* WALK_TREE: the time of its first batch (and "newest", its seq) */
+    int64_t                      since;
+
     /* list walks' resume point: the last record handed out */
     unsigned                     started:1;
     unsigned                     done:1;
@@ -129,7 +132,7 @@ typedef struct {
     uint64_t                     seq;
 
     /*
-     * List walks: the zone's seq when the walk began.  A session joins a
+     * The zone's seq when the walk began.  A session joins a
      * list with a new seq, so one that moves to another account during
      * the walk is not handed out a second time under its new account.
      */
