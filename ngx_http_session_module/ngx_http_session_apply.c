@@ -109,8 +109,8 @@ ngx_http_session_apply_open(ngx_http_session_zone_t *zone,
         s->addr_len = im->addr_len;
         ngx_memcpy(s->addr, im->addr, 16);
 
-        ngx_queue_remove(&s->queue);
-        ngx_queue_insert_head(&sh->lru, &s->queue);
+        ngx_http_session_queue_remove(&s->queue);
+        ngx_http_session_queue_insert_head(&sh->lru, &s->queue);
     }
 
     if (im->requests > s->requests) {
@@ -213,8 +213,8 @@ ngx_http_session_apply_touches(ngx_http_session_zone_t *zone,
             s->addr_len = t->addr_len;
             ngx_memcpy(s->addr, t->addr, 16);
 
-            ngx_queue_remove(&s->queue);
-            ngx_queue_insert_head(&sh->lru, &s->queue);
+            ngx_http_session_queue_remove(&s->queue);
+            ngx_http_session_queue_insert_head(&sh->lru, &s->queue);
         }
 
         sh->changes++;

@@ -14,7 +14,8 @@
 /*
  * The store's invariants, checked the slow way: built only for the
  * store fuzzer (fuzz/fuzz_store.c), which calls ngx_http_session_check()
- * after each operation.  Calls the index (ngx_http_session_index.c).
+ * after each operation.  Calls the index and the records
+ * (ngx_http_session_index.c, _store.c).
  */
 
 
@@ -57,19 +58,22 @@ ngx_http_session_check(ngx_http_session_zone_t *zone)
 }
 
 
-/* the session tree and the index: each node found by its digest */
+/*
+ * The record chunks and the index: each record in a listed chunk, free
+ * or found by its digest; the chunks' counts, the free slots.
+ */
 
 static const char *
 ngx_http_session_check_tree(ngx_http_session_shctx_t *sh, uint64_t *total)
 {
-    uint64_t                     n;
+    uint64_t                     n, nfree, listed;
     uint64_t                     open[NGX_HTTP_SESSION_MAX_TYPES];
     uint64_t                     closed[NGX_HTTP_SESSION_MAX_TYPES];
     uint64_t                     anon[NGX_HTTP_SESSION_MAX_TYPES];
-    u_char                       digest[NGX_HTTP_SESSION_DIGEST_LEN];
-    ngx_uint_t                   t;
-    ngx_rbtree_node_t           *node, *root, *sentinel;
+    ngx_uint_t                   t, i, j, used;
     ngx_http_session_node_t     *s;
+    ngx_http_session_link_t     *q;
+    ngx_http_session_chunk_t    *c;
     ngx_http_session_account_t  *acct;
 
     ngx_memzero(open, sizeof(open));
@@ -79,40 +83,83 @@ ngx_http_session_check_tree(ngx_http_session_shctx_t *sh, uint64_t *total)
     /* counted by type */
 
     *total = 0;
-    root = sh->session_tree.root;
-    sentinel = sh->session_tree.sentinel;
+    nfree = 0;
+    listed = 0;
 
-    for (node = (root == sentinel) ? NULL : ngx_rbtree_min(root, sentinel);
-         node;
-         node = ngx_rbtree_next(&sh->session_tree, node))
-    {
-        s = ngx_http_session_node(node);
-        (*total)++;
+    ngx_http_session_check_that(sh->chunks_hw <= sh->nchunks);
+    ngx_http_session_check_that(sh->chunk_hint <= sh->chunks_hw);
 
-        ngx_http_session_check_that(s->type < sh->ntypes);
+    for (i = 0; i < sh->nchunks; i++) {
 
-        ngx_memcpy(digest, &node->key, NGX_HTTP_SESSION_KEY_SIZE);
-        ngx_memcpy(digest + NGX_HTTP_SESSION_KEY_SIZE, s->digest,
-                   NGX_HTTP_SESSION_REST_SIZE);
-        ngx_http_session_check_that(
-            ngx_http_session_find_node(sh, digest) == s);
-
-        if (s->flags & NGX_HTTP_SESSION_ENDED) {
-            closed[s->type]++;
-
-        } else {
-            open[s->type]++;
+        if (sh->chunks[i] == 0) {
+            continue;
         }
 
-        acct = ngx_http_session_acct(s);
+        ngx_http_session_check_that(i < sh->chunks_hw);
+        listed++;
 
-        if (acct == NULL) {
-            anon[s->type]++;
+        c = ngx_http_session_at(sh, sh->chunks[i]);
+        ngx_http_session_check_that(c->dir == i);
 
-        } else {
-            ngx_http_session_check_that(acct->type == s->type);
+        used = 0;
+
+        for (j = 0; j < sh->per_chunk; j++) {
+            s = ngx_http_session_record(sh, i, j);
+            ngx_http_session_check_that(ngx_http_session_chunk_of(s) == c);
+
+            if (s->type == NGX_HTTP_SESSION_FREE) {
+                nfree++;
+                continue;
+            }
+
+            used++;
+            (*total)++;
+
+            ngx_http_session_check_that(s->type < sh->ntypes);
+            ngx_http_session_check_that(
+                ngx_http_session_find_node(sh, s->digest) == s);
+
+            if (s->flags & NGX_HTTP_SESSION_ENDED) {
+                closed[s->type]++;
+
+            } else {
+                open[s->type]++;
+            }
+
+            acct = ngx_http_session_acct(s);
+
+            if (acct == NULL) {
+                anon[s->type]++;
+
+            } else {
+                ngx_http_session_check_that(acct->type == s->type);
+            }
         }
+
+        ngx_http_session_check_that(used > 0);
+        ngx_http_session_check_that(used == c->used);
     }
+
+    for (i = 0; i < sh->chunk_hint; i++) {
+        ngx_http_session_check_that(sh->chunks[i] != 0);
+    }
+
+    ngx_http_session_check_that(listed == sh->nchunks_used);
+
+    /* the free slots: each free, in a listed chunk (counted above) */
+
+    n = 0;
+
+    for (q = ngx_http_session_queue_head(&sh->free);
+         q != &sh->free;
+         q = ngx_http_session_queue_next(q))
+    {
+        s = ngx_http_session_queue_node(q);
+        ngx_http_session_check_that(s->type == NGX_HTTP_SESSION_FREE);
+        n++;
+    }
+
+    ngx_http_session_check_that(n == nfree);
 
     ngx_http_session_check_that(
         *total == sh->sessions + sh->closed_sessions);
@@ -151,17 +198,18 @@ ngx_http_session_check_queues(ngx_http_session_shctx_t *sh)
 {
     int64_t                   last;
     uint64_t                  n;
-    ngx_queue_t              *q;
+    ngx_http_session_link_t  *q;
     ngx_http_session_node_t  *s;
 
     n = 0;
     last = INT64_MAX;
 
-    for (q = ngx_queue_head(&sh->lru);
-         q != ngx_queue_sentinel(&sh->lru);
-         q = ngx_queue_next(q))
+    for (q = ngx_http_session_queue_head(&sh->lru);
+         q != &sh->lru;
+         q = ngx_http_session_queue_next(q))
     {
-        s = ngx_queue_data(q, ngx_http_session_node_t, queue);
+        s = ngx_http_session_queue_node(q);
+        ngx_http_session_check_that(s->type != NGX_HTTP_SESSION_FREE);
         ngx_http_session_check_that(!(s->flags & NGX_HTTP_SESSION_ENDED));
         ngx_http_session_check_that(s->last <= last);
         last = s->last;
@@ -173,11 +221,12 @@ ngx_http_session_check_queues(ngx_http_session_shctx_t *sh)
     n = 0;
     last = INT64_MAX;
 
-    for (q = ngx_queue_head(&sh->closed);
-         q != ngx_queue_sentinel(&sh->closed);
-         q = ngx_queue_next(q))
+    for (q = ngx_http_session_queue_head(&sh->closed);
+         q != &sh->closed;
+         q = ngx_http_session_queue_next(q))
     {
-        s = ngx_queue_data(q, ngx_http_session_node_t, queue);
+        s = ngx_http_session_queue_node(q);
+        ngx_http_session_check_that(s->type != NGX_HTTP_SESSION_FREE);
         ngx_http_session_check_that(s->flags & NGX_HTTP_SESSION_ENDED);
         ngx_http_session_check_that(s->logout <= last);
         last = s->logout;

@@ -20,10 +20,7 @@
  */
 
 
-static ngx_inline int64_t ngx_http_session_sort_key(ngx_queue_t *q,
-    ngx_uint_t closed);
-static void ngx_http_session_sort(ngx_queue_t *queue, ngx_uint_t closed);
-static ngx_int_t ngx_http_session_sort_array(ngx_queue_t *queue,
+static ngx_int_t ngx_http_session_sort(ngx_http_session_link_t *queue,
     ngx_uint_t closed, ngx_log_t *log);
 static int ngx_libc_cdecl ngx_http_session_sort_cmp(const void *one,
     const void *two);
@@ -31,7 +28,7 @@ static int ngx_libc_cdecl ngx_http_session_sort_cmp(const void *one,
 
 typedef struct {
     int64_t                      key;
-    ngx_queue_t                 *q;
+    ngx_http_session_link_t     *q;
 } ngx_http_session_sort_t;
 
 
@@ -305,43 +302,49 @@ ngx_http_session_record_import(ngx_http_session_record_t *rec,
 void
 ngx_http_session_import_done(ngx_http_session_zone_t *zone)
 {
+    ngx_int_t  rc;
+
     ngx_http_session_lock(zone);
 
-    if (ngx_http_session_sort_array(&zone->sh->lru, 0, zone->log) != NGX_OK) {
-        ngx_http_session_sort(&zone->sh->lru, 0);
-    }
+    rc = ngx_http_session_sort(&zone->sh->lru, 0, zone->log);
 
-    if (ngx_http_session_sort_array(&zone->sh->closed, 1, zone->log)
-        != NGX_OK)
-    {
-        ngx_http_session_sort(&zone->sh->closed, 1);
+    if (rc == NGX_OK) {
+        rc = ngx_http_session_sort(&zone->sh->closed, 1, zone->log);
     }
 
     ngx_http_session_unlock(zone);
+
+    if (rc != NGX_OK) {
+        /* lookups check the times: the out of order only expire late */
+        ngx_log_error(NGX_LOG_WARN, zone->log, 0,
+                      "session zone \"%V\": no memory to sort its queues, "
+                      "some sessions will expire late", &zone->name);
+    }
 }
 
 
 /*
- * The queue's sessions and their times copied into an array, sorted
- * there and linked back: two walks of the scattered nodes, where the
- * merge sort on the links below walks them log2(n) times (24 walks of
- * cache misses at 10M sessions, most of a 10M load).  The master's own
- * memory, freed at once; NGX_ERROR when there is none to spare.
+ * Imports arrive in any order; expiry and eviction need the queues
+ * newest first.  The queue's sessions and their times are copied into
+ * an array, sorted there and linked back: two walks of the scattered
+ * records.  The master's own memory, freed at once; NGX_ERROR when
+ * there is none to spare.
  */
 
 static ngx_int_t
-ngx_http_session_sort_array(ngx_queue_t *queue, ngx_uint_t closed,
+ngx_http_session_sort(ngx_http_session_link_t *queue, ngx_uint_t closed,
     ngx_log_t *log)
 {
-    ngx_uint_t                n, i;
-    ngx_queue_t              *q;
-    ngx_http_session_sort_t  *a;
+    ngx_uint_t                 n, i;
+    ngx_http_session_link_t   *q;
+    ngx_http_session_node_t   *s;
+    ngx_http_session_sort_t   *a;
 
     n = 0;
 
-    for (q = ngx_queue_head(queue);
-         q != ngx_queue_sentinel(queue);
-         q = ngx_queue_next(q))
+    for (q = ngx_http_session_queue_head(queue);
+         q != queue;
+         q = ngx_http_session_queue_next(q))
     {
         n++;
     }
@@ -357,11 +360,12 @@ ngx_http_session_sort_array(ngx_queue_t *queue, ngx_uint_t closed,
 
     i = 0;
 
-    for (q = ngx_queue_head(queue);
-         q != ngx_queue_sentinel(queue);
-         q = ngx_queue_next(q))
+    for (q = ngx_http_session_queue_head(queue);
+         q != queue;
+         q = ngx_http_session_queue_next(q))
     {
-        a[i].key = ngx_http_session_sort_key(q, closed);
+        s = ngx_http_session_queue_node(q);
+        a[i].key = closed ? s->logout : s->last;
         a[i].q = q;
         i++;
     }
@@ -369,10 +373,10 @@ ngx_http_session_sort_array(ngx_queue_t *queue, ngx_uint_t closed,
     ngx_qsort(a, n, sizeof(ngx_http_session_sort_t),
               ngx_http_session_sort_cmp);
 
-    ngx_queue_init(queue);
+    ngx_http_session_queue_init(queue);
 
     for (i = 0; i < n; i++) {
-        ngx_queue_insert_tail(queue, a[i].q);
+        ngx_http_session_queue_insert_tail(queue, a[i].q);
     }
 
     ngx_free(a);
@@ -396,113 +400,4 @@ ngx_http_session_sort_cmp(const void *one, const void *two)
     }
 
     return (a->q < b->q) ? -1 : (a->q > b->q);
-}
-
-
-/*
- * Imports arrive in any order; expiry and eviction need the queues
- * newest first.  A merge sort on the "next" links, O(n log n), where
- * ngx_queue_sort() would take O(n^2) for a million sessions.
- */
-
-static ngx_inline int64_t
-ngx_http_session_sort_key(ngx_queue_t *q, ngx_uint_t closed)
-{
-    ngx_http_session_node_t  *s;
-
-    s = ngx_queue_data(q, ngx_http_session_node_t, queue);
-
-    return closed ? s->logout : s->last;
-}
-
-
-static void
-ngx_http_session_sort(ngx_queue_t *queue, ngx_uint_t closed)
-{
-    ngx_uint_t    k, i, n1, n2, merges;
-    ngx_queue_t  *list, *p, *q, *e, *tail, *prev;
-
-    if (ngx_queue_empty(queue)) {
-        return;
-    }
-
-    /* a NULL-terminated singly linked list through "next" */
-    list = ngx_queue_head(queue);
-    ngx_queue_last(queue)->next = NULL;
-
-    for (k = 1; /* void */ ; k *= 2) {
-        p = list;
-        list = NULL;
-        tail = NULL;
-        merges = 0;
-
-        while (p) {
-            merges++;
-            q = p;
-            n1 = 0;
-
-            for (i = 0; i < k && q; i++) {
-                n1++;
-                q = q->next;
-            }
-
-            n2 = k;
-
-            while (n1 || (n2 && q)) {
-
-                if (n1 == 0) {
-                    e = q;
-                    q = q->next;
-                    n2--;
-
-                } else if (n2 == 0 || q == NULL) {
-                    e = p;
-                    p = p->next;
-                    n1--;
-
-                } else if (ngx_http_session_sort_key(p, closed)
-                           >= ngx_http_session_sort_key(q, closed))
-                {
-                    e = p;
-                    p = p->next;
-                    n1--;
-
-                } else {
-                    e = q;
-                    q = q->next;
-                    n2--;
-                }
-
-                if (tail) {
-                    tail->next = e;
-
-                } else {
-                    list = e;
-                }
-
-                tail = e;
-            }
-
-            p = q;
-        }
-
-        tail->next = NULL;
-
-        if (merges <= 1) {
-            break;
-        }
-    }
-
-    /* relink both ways */
-
-    prev = queue;
-
-    for (e = list; e; e = e->next) {
-        e->prev = prev;
-        prev->next = e;
-        prev = e;
-    }
-
-    prev->next = queue;
-    queue->prev = prev;
 }

@@ -14,8 +14,8 @@
 
 /*
  * Finding sessions and accounts: the zone's digest key and the keyed
- * digests made with it, the session tree and the index by digest in
- * front of it, and the account tree.  Called with the zone locked
+ * digests made with it, the index of the sessions by digest, and the
+ * account tree.  Called with the zone locked
  * (but for the digests); calls nothing of the module.
  */
 
@@ -87,46 +87,6 @@ ngx_http_session_hash(ngx_http_session_zone_t *zone, u_char *data,
 
 
 void
-ngx_http_session_rbtree_insert(ngx_rbtree_node_t *temp,
-    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel)
-{
-    ngx_rbtree_node_t        **p;
-    ngx_http_session_node_t   *s, *t;
-
-    for ( ;; ) {
-
-        if (node->key < temp->key) {
-            p = &temp->left;
-
-        } else if (node->key > temp->key) {
-            p = &temp->right;
-
-        } else {
-            s = ngx_http_session_node(node);
-            t = ngx_http_session_node(temp);
-
-            p = (ngx_memcmp(s->digest, t->digest,
-                            NGX_HTTP_SESSION_REST_SIZE)
-                 < 0)
-                ? &temp->left : &temp->right;
-        }
-
-        if (*p == sentinel) {
-            break;
-        }
-
-        temp = *p;
-    }
-
-    *p = node;
-    node->parent = temp;
-    node->left = sentinel;
-    node->right = sentinel;
-    ngx_rbt_red(node);
-}
-
-
-void
 ngx_http_session_account_insert(ngx_rbtree_node_t *temp,
     ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel)
 {
@@ -168,22 +128,15 @@ ngx_http_session_node_t *
 ngx_http_session_find_node(ngx_http_session_shctx_t *sh, u_char *digest)
 {
     ngx_uint_t                i;
-    ngx_rbtree_key_t          key;
-    ngx_rbtree_node_t        *node;
     ngx_http_session_node_t  *s;
 
-    key = ngx_http_session_digest_key(digest);
-
-    for (i = ngx_http_session_home(sh, key);
+    for (i = ngx_http_session_home(sh, ngx_http_session_digest_key(digest));
          sh->index[i];
          i = (i + 1 == sh->index_size) ? 0 : i + 1)
     {
         s = ngx_http_session_at(sh, sh->index[i]);
-        node = ngx_http_session_rbnode(s);
 
-        if (node->key == key
-            && ngx_memcmp(digest + NGX_HTTP_SESSION_KEY_SIZE, s->digest,
-                          NGX_HTTP_SESSION_REST_SIZE) == 0)
+        if (ngx_memcmp(digest, s->digest, NGX_HTTP_SESSION_DIGEST_LEN) == 0)
         {
             return s;
         }
@@ -199,7 +152,7 @@ ngx_http_session_index_insert(ngx_http_session_shctx_t *sh,
 {
     ngx_uint_t  i;
 
-    for (i = ngx_http_session_home(sh, ngx_http_session_rbnode(s)->key);
+    for (i = ngx_http_session_home(sh, ngx_http_session_digest_key(s->digest));
          sh->index[i];
          i = (i + 1 == sh->index_size) ? 0 : i + 1)
     {
@@ -220,12 +173,13 @@ void
 ngx_http_session_index_delete(ngx_http_session_shctx_t *sh,
     ngx_http_session_node_t *s)
 {
-    int32_t     off;
-    ngx_uint_t  i, j, home;
+    int32_t                   off;
+    ngx_uint_t                i, j, home;
+    ngx_http_session_node_t  *t;
 
     off = ngx_http_session_offset(sh, s);
 
-    for (i = ngx_http_session_home(sh, ngx_http_session_rbnode(s)->key);
+    for (i = ngx_http_session_home(sh, ngx_http_session_digest_key(s->digest));
          sh->index[i] != off;
          i = (i + 1 == sh->index_size) ? 0 : i + 1)
     {
@@ -240,9 +194,9 @@ ngx_http_session_index_delete(ngx_http_session_shctx_t *sh,
             break;
         }
 
+        t = ngx_http_session_at(sh, sh->index[j]);
         home = ngx_http_session_home(sh,
-                   ngx_http_session_rbnode((ngx_http_session_node_t *)
-                       ngx_http_session_at(sh, sh->index[j]))->key);
+                                     ngx_http_session_digest_key(t->digest));
 
         if ((i <= j) ? (i < home && home <= j) : (i < home || home <= j)) {
             continue;
@@ -253,58 +207,6 @@ ngx_http_session_index_delete(ngx_http_session_shctx_t *sh,
     }
 
     sh->index[i] = 0;
-}
-
-
-/* the first session after the given digest in tree order */
-
-ngx_rbtree_node_t *
-ngx_http_session_node_after(ngx_http_session_shctx_t *sh, u_char *digest,
-    ngx_uint_t started)
-{
-    ngx_int_t                 rc;
-    ngx_rbtree_key_t          key;
-    ngx_rbtree_node_t        *node, *sentinel, *best;
-    ngx_http_session_node_t  *s;
-
-    node = sh->session_tree.root;
-    sentinel = sh->session_tree.sentinel;
-
-    if (node == sentinel) {
-        return NULL;
-    }
-
-    if (!started) {
-        return ngx_rbtree_min(node, sentinel);
-    }
-
-    key = ngx_http_session_digest_key(digest);
-    best = NULL;
-
-    while (node != sentinel) {
-
-        if (key < node->key) {
-            rc = -1;
-
-        } else if (key > node->key) {
-            rc = 1;
-
-        } else {
-            s = ngx_http_session_node(node);
-            rc = ngx_memcmp(digest + NGX_HTTP_SESSION_KEY_SIZE, s->digest,
-                            NGX_HTTP_SESSION_REST_SIZE);
-        }
-
-        if (rc < 0) {
-            best = node;
-            node = node->left;
-
-        } else {
-            node = node->right;
-        }
-    }
-
-    return best;
 }
 
 

@@ -13,10 +13,10 @@
 
 /*
  * The batch reader: copies sessions out of the zone a bounded batch per
- * lock hold, in the order of a cursor (the session tree, the accounts
- * of a type, one account id, the sessions of a type without an
- * account), for the listings, the state file and a resize; and one
- * session by its digest.  Calls the lock and the index
+ * lock hold, in the order of a cursor (the record chunks in directory
+ * order, the accounts of a type, one account id, the sessions of a
+ * type without an account), for the listings, the state file and a
+ * resize; and one session by its digest.  Calls the lock and the index
  * (ngx_http_session_lock.c, _index.c).
  */
 
@@ -33,6 +33,9 @@ static ngx_http_session_list_t *ngx_http_session_walk_list(
     ngx_http_session_zone_t *zone, ngx_http_session_cursor_t *cur);
 static void ngx_http_session_walk_next(ngx_http_session_zone_t *zone,
     ngx_http_session_cursor_t *cur, ngx_http_session_list_t *list);
+static void ngx_http_session_walk_chunks(ngx_http_session_zone_t *zone,
+    ngx_http_session_cursor_t *cur, ngx_http_session_batch_t *batch,
+    int64_t now);
 static ngx_http_session_node_t *ngx_http_session_walk_resume(
     ngx_http_session_shctx_t *sh, ngx_http_session_list_t *list,
     ngx_http_session_cursor_t *cur, ngx_uint_t *budget);
@@ -68,7 +71,6 @@ ngx_http_session_copy_record(ngx_http_session_node_t *s,
 {
     u_char                      *p;
     uint16_t                     len;
-    ngx_rbtree_node_t           *node;
     ngx_http_session_record_t   *rec;
     ngx_http_session_account_t  *acct;
 
@@ -80,11 +82,9 @@ ngx_http_session_copy_record(ngx_http_session_node_t *s,
     }
 
     rec = &batch->records[batch->nrecords++];
-    node = ngx_http_session_rbnode(s);
 
-    ngx_memcpy(rec->digest, &node->key, NGX_HTTP_SESSION_KEY_SIZE);
-    ngx_memcpy(rec->digest + NGX_HTTP_SESSION_KEY_SIZE, s->digest,
-               NGX_HTTP_SESSION_REST_SIZE);
+    ngx_memcpy(rec->digest, s->digest, NGX_HTTP_SESSION_DIGEST_LEN);
+    rec->at = 0;
 
     rec->type = s->type;
     rec->ended = (s->flags & NGX_HTTP_SESSION_ENDED) ? 1 : 0;
@@ -287,7 +287,6 @@ ngx_http_session_walk_resume(ngx_http_session_shctx_t *sh,
     ngx_http_session_list_t *list, ngx_http_session_cursor_t *cur,
     ngx_uint_t *budget)
 {
-    ngx_rbtree_node_t        *node;
     ngx_http_session_node_t  *s;
 
     if (cur->seq == 0) {
@@ -310,10 +309,7 @@ ngx_http_session_walk_resume(ngx_http_session_shctx_t *sh,
          s = ngx_http_session_at(s, s->next))
     {
         if (*budget == 0) {
-            node = ngx_http_session_rbnode(s);
-            ngx_memcpy(cur->digest, &node->key, NGX_HTTP_SESSION_KEY_SIZE);
-            ngx_memcpy(cur->digest + NGX_HTTP_SESSION_KEY_SIZE, s->digest,
-                       NGX_HTTP_SESSION_REST_SIZE);
+            ngx_memcpy(cur->digest, s->digest, NGX_HTTP_SESSION_DIGEST_LEN);
             return NULL;
         }
 
@@ -325,12 +321,85 @@ ngx_http_session_walk_resume(ngx_http_session_shctx_t *sh,
 
 
 /*
+ * The walk of every session: the chunks in directory order, slot by
+ * slot.  A record never moves and a chunk keeps its directory entry
+ * while it holds a session, so a session alive for the whole walk is
+ * handed out exactly once.  One created meanwhile is left out (its seq
+ * is newer than the walk and so is its creation time), so that a
+ * session ended and created again under the same token, another record
+ * perhaps at a later place, does not come twice; the seq alone would
+ * also leave out a session moved to another account meanwhile, the
+ * time alone one created just before the wall clock stepped back.
+ * The position after each record goes out with it (rec->at), so that
+ * a listing can resume after any record of the batch.
+ */
+
+static void
+ngx_http_session_walk_chunks(ngx_http_session_zone_t *zone,
+    ngx_http_session_cursor_t *cur, ngx_http_session_batch_t *batch,
+    int64_t now)
+{
+    u_char                    *arena;
+    ngx_uint_t                 chunk, slot, visited, limit;
+    ngx_http_session_node_t   *s;
+    ngx_http_session_shctx_t  *sh;
+
+    sh = zone->sh;
+    arena = batch->arena;
+    limit = batch->max * 4;
+
+    if (!cur->newest_set) {
+        cur->newest = sh->seq;
+        cur->since = now;
+        cur->newest_set = 1;
+    }
+
+    chunk = (ngx_uint_t) (cur->at >> NGX_HTTP_SESSION_SLOT_BITS);
+    slot = (ngx_uint_t) (cur->at
+                         & ((1 << NGX_HTTP_SESSION_SLOT_BITS) - 1));
+
+    for (visited = 0; chunk < sh->chunks_hw && visited < limit; visited++) {
+
+        s = ngx_http_session_record(sh, chunk, slot);
+
+        if (s == NULL) {
+            chunk++;
+            slot = 0;
+            continue;
+        }
+
+        if (s->type != NGX_HTTP_SESSION_FREE
+            && (s->seq <= cur->newest || s->created <= cur->since)
+            && ngx_http_session_wanted(zone, cur, s, now))
+        {
+            if (ngx_http_session_copy_record(s, batch, &arena) != NGX_OK) {
+                break;
+            }
+
+            batch->records[batch->nrecords - 1].at =
+                ((uint64_t) chunk << NGX_HTTP_SESSION_SLOT_BITS) + slot + 1;
+        }
+
+        slot++;
+    }
+
+    cur->at = ((uint64_t) chunk << NGX_HTTP_SESSION_SLOT_BITS) + slot;
+    cur->started = 1;
+
+    if (chunk >= sh->chunks_hw) {
+        cur->done = 1;
+    }
+}
+
+
+/*
  * Copies the next batch of sessions in the cursor's order: the lock is
  * held for one bounded batch (a bounded number of sessions visited, not
  * only copied, so a filter that skips most of them cannot stretch it),
- * and the cursor names the last session handed out by its key, so the
- * walk resumes correctly whatever expired or was created meanwhile, and
- * never hands out a session twice.
+ * and the cursor names where the walk goes on (a record's place, which
+ * it keeps while it lives; a list walk: the last session handed out),
+ * so the walk resumes correctly whatever expired or was created
+ * meanwhile, and never hands out a session twice.
  */
 
 ngx_int_t
@@ -340,7 +409,6 @@ ngx_http_session_read(ngx_http_session_zone_t *zone,
     u_char                      *arena;
     int64_t                      now;
     ngx_uint_t                   visited, limit, budget;
-    ngx_rbtree_node_t           *node;
     ngx_http_session_node_t     *s;
     ngx_http_session_list_t     *list;
     ngx_http_session_shctx_t    *sh;
@@ -364,30 +432,7 @@ ngx_http_session_read(ngx_http_session_zone_t *zone,
     }
 
     if (cur->walk == NGX_HTTP_SESSION_WALK_TREE) {
-
-        node = ngx_http_session_node_after(sh, cur->digest, cur->started);
-
-        while (node && visited++ < limit) {
-            s = ngx_http_session_node(node);
-
-            if (ngx_http_session_wanted(zone, cur, s, now)
-                && ngx_http_session_copy_record(s, batch, &arena) != NGX_OK)
-            {
-                break;
-            }
-
-            ngx_memcpy(cur->digest, &node->key, NGX_HTTP_SESSION_KEY_SIZE);
-            ngx_memcpy(cur->digest + NGX_HTTP_SESSION_KEY_SIZE, s->digest,
-                       NGX_HTTP_SESSION_REST_SIZE);
-            cur->started = 1;
-
-            node = ngx_rbtree_next(&sh->session_tree, node);
-        }
-
-        if (node == NULL) {
-            cur->done = 1;
-        }
-
+        ngx_http_session_walk_chunks(zone, cur, batch, now);
         goto done;
     }
 
@@ -438,10 +483,7 @@ ngx_http_session_read(ngx_http_session_zone_t *zone,
             }
 
             cur->seq = s->seq;
-            ngx_memcpy(cur->digest, &ngx_http_session_rbnode(s)->key,
-                       NGX_HTTP_SESSION_KEY_SIZE);
-            ngx_memcpy(cur->digest + NGX_HTTP_SESSION_KEY_SIZE, s->digest,
-                       NGX_HTTP_SESSION_REST_SIZE);
+            ngx_memcpy(cur->digest, s->digest, NGX_HTTP_SESSION_DIGEST_LEN);
         }
 
         ngx_http_session_walk_next(zone, cur, list);

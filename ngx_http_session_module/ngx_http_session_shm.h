@@ -25,10 +25,13 @@
 
 
 /* bump whenever the layout of anything kept in the zone changes */
-#define NGX_HTTP_SESSION_FORMAT          5
+#define NGX_HTTP_SESSION_FORMAT          6
 
 /* session node flags */
 #define NGX_HTTP_SESSION_ENDED           0x01
+
+/* the "type" of a free record slot: walks skip it */
+#define NGX_HTTP_SESSION_FREE            0xff
 
 /* why a session left the zone */
 #define NGX_HTTP_SESSION_GONE_EXPIRED    1
@@ -41,23 +44,37 @@ typedef struct ngx_http_session_account_s  ngx_http_session_account_t;
 
 
 /*
- * A session: laid over ngx_rbtree_node_t from its "color" field on, so
- * the whole allocation is 32 + 96 = 128 bytes, one slab slot (on 32-bit
- * platforms 16 + 92).  The token is never kept: the tree key is the
- * first machine word of its keyed digest, "digest" holds the rest.  The
- * links to the account record, the variables and the account's other
- * sessions are offsets from the node itself in 8-byte units (0: none),
- * half the size of pointers: the zone is mapped at one address in every
- * process, and holds at most 16 GB.
+ * A link of a doubly linked circular list (the LRU queue, the closed
+ * queue, the free record slots), as ngx_queue_t but with offsets from
+ * the link itself in 8-byte units: 8 bytes where ngx_queue_t takes 16.
+ * The list's head is a link in the zone's record; an empty list's head
+ * points at itself (offset 0).
  */
 
 typedef struct {
-    u_char                       color;
+    int32_t                      prev;
+    int32_t                      next;
+} ngx_http_session_link_t;
+
+
+/*
+ * A session: 96 bytes of a record chunk (one slab page, see below), no
+ * power-of-two rounding and no tree node.  The token is never kept,
+ * only its keyed digest, by which the index finds the record.  The
+ * links to the account record, the variables and the account's other
+ * sessions are offsets from the record itself in 8-byte units (0:
+ * none), half the size of pointers: the zone is mapped at one address
+ * in every process, and holds at most 16 GB.  A free slot has the type
+ * NGX_HTTP_SESSION_FREE and is linked into the free slots by "queue".
+ */
+
+typedef struct {
     u_char                       type;
     u_char                       flags;
     u_char                       addr_len;
+    u_char                       reserved;
     uint32_t                     requests;
-    ngx_queue_t                  queue;      /* LRU, or the closed queue */
+    ngx_http_session_link_t      queue;      /* LRU, closed queue, free */
     int32_t                      account;
     int32_t                      vars;
     int32_t                      prev;       /* the account's sessions, */
@@ -66,10 +83,29 @@ typedef struct {
     int64_t                      last;
     int64_t                      logout;
     u_char                       addr[16];
-    u_char                       digest[NGX_HTTP_SESSION_DIGEST_LEN
-                                        - sizeof(ngx_rbtree_key_t)];
+    u_char                       digest[NGX_HTTP_SESSION_DIGEST_LEN];
     uint64_t                     seq;
 } ngx_http_session_node_t;
+
+
+/*
+ * A record chunk: one slab page holding this header and as many
+ * session records as fit after it (42 of 96 bytes in a 4 KiB page).
+ * A page is page-aligned, so a record finds its chunk by masking its
+ * address.  The chunk directory (sh->chunks) lists the chunks by an
+ * index that stays the chunk's while it lives, so a walk in directory
+ * order, slot by slot, sees every record that does not move, once.  A
+ * chunk goes back to the slab when its last session goes.
+ */
+
+typedef struct {
+    uint32_t                     dir;        /* its directory entry */
+    uint32_t                     used;       /* its sessions */
+} ngx_http_session_chunk_t;
+
+
+/* a walk's position: directory entry << 16 | slot */
+#define NGX_HTTP_SESSION_SLOT_BITS       16
 
 
 /*
@@ -114,25 +150,38 @@ typedef struct {
 struct ngx_http_session_shctx_s {
     ngx_uint_t                   format;     /* first: read before all */
 
-    ngx_rbtree_t                 session_tree;
-    ngx_rbtree_node_t            session_sentinel;
-
     /*
-     * The sessions again, by digest, in an open-addressing table (linear
-     * probing): a lookup reads a slot or two and the session, where the
-     * tree's descent misses the cache at every level.  Entries are the
-     * sessions' offsets from this record in 8-byte units, 0 for none; the
-     * table has half again as many slots as the zone has 128-byte slots,
-     * so it is never full.
+     * The sessions by digest, in an open-addressing table (linear
+     * probing), the only way to a session by its digest: a lookup reads
+     * a slot or two and the session.  Entries are the sessions' offsets
+     * from this record in 8-byte units, 0 for none; the table has half
+     * again as many slots as the zone could hold sessions if it held
+     * nothing else (ngx_http_session_zone_init()), so it is never full
+     * and at most two thirds full.
      */
     int32_t                     *index;
     ngx_uint_t                   index_size;
 
+    /*
+     * The chunk directory: an entry for each page of the zone, the
+     * chunk's offset from this record in 8-byte units, 0 for none.
+     * Entries past chunks_hw were never used; those before chunk_hint
+     * are all in use.
+     */
+    int32_t                     *chunks;
+    ngx_uint_t                   nchunks;
+    ngx_uint_t                   chunks_hw;
+    ngx_uint_t                   chunk_hint;
+    ngx_uint_t                   per_chunk;   /* records in a chunk */
+    ngx_uint_t                   nchunks_used;
+
+    ngx_http_session_link_t      free;        /* the free record slots */
+
     ngx_rbtree_t                 account_tree;
     ngx_rbtree_node_t            account_sentinel;
 
-    ngx_queue_t                  lru;       /* open, most recent first */
-    ngx_queue_t                  closed;    /* logged out, kept a while */
+    ngx_http_session_link_t      lru;       /* open, most recent first */
+    ngx_http_session_link_t      closed;    /* logged out, kept a while */
 
     u_char                       key[NGX_HTTP_SESSION_KEY_LEN];
     uint64_t                     seq;
@@ -168,13 +217,12 @@ struct ngx_http_session_shctx_s {
 
 
 /*
- * The tree keys are machine words, 4 bytes on 32-bit platforms: a
- * session's key is the first bytes of its digest, the node holds the
- * rest; accounts of one type share the top byte of their key.
+ * The account tree's keys are machine words, 4 bytes on 32-bit
+ * platforms: accounts of one type share the top byte of their key.  A
+ * session's home slot in the index comes from the first bytes of its
+ * digest.
  */
 #define NGX_HTTP_SESSION_KEY_SIZE             sizeof(ngx_rbtree_key_t)
-#define NGX_HTTP_SESSION_REST_SIZE                                           \
-    (NGX_HTTP_SESSION_DIGEST_LEN - NGX_HTTP_SESSION_KEY_SIZE)
 #define NGX_HTTP_SESSION_TYPE_SHIFT                                          \
     (NGX_HTTP_SESSION_KEY_SIZE * 8 - 8)
 #define NGX_HTTP_SESSION_TYPE_KEYS                                           \
@@ -183,11 +231,6 @@ struct ngx_http_session_shctx_s {
     ((ngx_rbtree_key_t) (type) << NGX_HTTP_SESSION_TYPE_SHIFT)
 
 
-#define ngx_http_session_node(n)                                             \
-    ((ngx_http_session_node_t *) &(n)->color)
-#define ngx_http_session_rbnode(s)                                           \
-    ((ngx_rbtree_node_t *) ((u_char *) (s)                                   \
-                            - offsetof(ngx_rbtree_node_t, color)))
 #define ngx_http_session_node_account(n)                                     \
     ((ngx_http_session_account_t *) &(n)->color)
 #define ngx_http_session_acnode(a)                                           \
@@ -206,6 +249,99 @@ struct ngx_http_session_shctx_s {
     ((u_char *) (s) + (ptrdiff_t) (s)->vars * 8)
 
 
+/* the lists with offsets: as ngx_queue_t's macros */
+
+#define ngx_http_session_link_at(l, off)                                     \
+    ((ngx_http_session_link_t *) ((u_char *) (l) + (ptrdiff_t) (off) * 8))
+#define ngx_http_session_link_off(from, to)                                  \
+    ((int32_t) (((u_char *) (to) - (u_char *) (from)) / 8))
+#define ngx_http_session_queue_init(h)                                       \
+    (h)->prev = 0; (h)->next = 0
+#define ngx_http_session_queue_empty(h)  ((h)->next == 0)
+#define ngx_http_session_queue_head(h)   ngx_http_session_link_at(h, (h)->next)
+#define ngx_http_session_queue_last(h)   ngx_http_session_link_at(h, (h)->prev)
+#define ngx_http_session_queue_next(l)   ngx_http_session_link_at(l, (l)->next)
+#define ngx_http_session_queue_node(l)                                       \
+    ((ngx_http_session_node_t *)                                             \
+         ((u_char *) (l) - offsetof(ngx_http_session_node_t, queue)))
+
+
+static ngx_inline void
+ngx_http_session_queue_insert_head(ngx_http_session_link_t *h,
+    ngx_http_session_link_t *x)
+{
+    ngx_http_session_link_t  *n;
+
+    n = ngx_http_session_link_at(h, h->next);
+
+    x->next = ngx_http_session_link_off(x, n);
+    x->prev = ngx_http_session_link_off(x, h);
+    n->prev = ngx_http_session_link_off(n, x);
+    h->next = ngx_http_session_link_off(h, x);
+}
+
+
+static ngx_inline void
+ngx_http_session_queue_insert_tail(ngx_http_session_link_t *h,
+    ngx_http_session_link_t *x)
+{
+    ngx_http_session_link_t  *p;
+
+    p = ngx_http_session_link_at(h, h->prev);
+
+    x->prev = ngx_http_session_link_off(x, p);
+    x->next = ngx_http_session_link_off(x, h);
+    p->next = ngx_http_session_link_off(p, x);
+    h->prev = ngx_http_session_link_off(h, x);
+}
+
+
+static ngx_inline void
+ngx_http_session_queue_remove(ngx_http_session_link_t *x)
+{
+    ngx_http_session_link_t  *p, *n;
+
+    p = ngx_http_session_link_at(x, x->prev);
+    n = ngx_http_session_link_at(x, x->next);
+
+    p->next = ngx_http_session_link_off(p, n);
+    n->prev = ngx_http_session_link_off(n, p);
+    x->prev = 0;
+    x->next = 0;
+}
+
+
+/* the chunk of a record, and the record of a directory entry and slot */
+
+#define ngx_http_session_chunk_of(s)                                         \
+    ((ngx_http_session_chunk_t *)                                            \
+         ((uintptr_t) (s) & ~((uintptr_t) ngx_pagesize - 1)))
+
+static ngx_inline ngx_http_session_node_t *
+ngx_http_session_chunk_record(ngx_http_session_chunk_t *c, ngx_uint_t slot)
+{
+    return (ngx_http_session_node_t *) ((u_char *) c
+                                        + sizeof(ngx_http_session_chunk_t)
+                                        + slot
+                                          * sizeof(ngx_http_session_node_t));
+}
+
+
+/* the record at a walk's position; NULL past the slots of a chunk */
+
+static ngx_inline ngx_http_session_node_t *
+ngx_http_session_record(ngx_http_session_shctx_t *sh, ngx_uint_t chunk,
+    ngx_uint_t slot)
+{
+    if (slot >= sh->per_chunk || sh->chunks[chunk] == 0) {
+        return NULL;
+    }
+
+    return ngx_http_session_chunk_record(
+               ngx_http_session_at(sh, sh->chunks[chunk]), slot);
+}
+
+
 /* the slab slot an allocation of this size takes */
 
 static ngx_inline size_t
@@ -219,12 +355,12 @@ ngx_http_session_slot(size_t size)
 }
 
 
-static ngx_inline ngx_rbtree_key_t
+static ngx_inline uint32_t
 ngx_http_session_digest_key(u_char *digest)
 {
-    ngx_rbtree_key_t  key;
+    uint32_t  key;
 
-    ngx_memcpy(&key, digest, NGX_HTTP_SESSION_KEY_SIZE);
+    ngx_memcpy(&key, digest, sizeof(uint32_t));
 
     return key;
 }
@@ -245,8 +381,6 @@ ngx_http_session_list_of(ngx_http_session_shctx_t *sh,
 
 
 /* ngx_http_session_index.c */
-void ngx_http_session_rbtree_insert(ngx_rbtree_node_t *temp,
-    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
 void ngx_http_session_account_insert(ngx_rbtree_node_t *temp,
     ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
 ngx_http_session_node_t *ngx_http_session_find_node(
@@ -255,8 +389,6 @@ void ngx_http_session_index_insert(ngx_http_session_shctx_t *sh,
     ngx_http_session_node_t *s);
 void ngx_http_session_index_delete(ngx_http_session_shctx_t *sh,
     ngx_http_session_node_t *s);
-ngx_rbtree_node_t *ngx_http_session_node_after(ngx_http_session_shctx_t *sh,
-    u_char *digest, ngx_uint_t started);
 ngx_rbtree_key_t ngx_http_session_account_key(ngx_http_session_zone_t *zone,
     ngx_uint_t type, u_char *id, size_t len);
 ngx_http_session_account_t *ngx_http_session_find_account(

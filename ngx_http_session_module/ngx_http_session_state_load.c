@@ -630,7 +630,7 @@ ngx_http_session_state_fill(ngx_http_session_state_reader_t *rd)
 
 /*
  * The most of a state file worth reading for a zone: a session takes
- * at least 128 bytes of the zone, and a line at most
+ * at least NGX_HTTP_SESSION_MIN_BYTES of the zone, and a line at most
  * NGX_HTTP_SESSION_STATE_LINE_MAX bytes, so a larger file holds more
  * sessions than the zone could ever take (a sparse file of gigabytes,
  * say): reading stops there.
@@ -639,7 +639,7 @@ ngx_http_session_state_fill(ngx_http_session_state_reader_t *rd)
 off_t
 ngx_http_session_state_limit(ngx_http_session_zone_t *zone)
 {
-    return (off_t) (zone->shm_zone->shm.size / 128 + 1)
+    return (off_t) (zone->shm_zone->shm.size / NGX_HTTP_SESSION_MIN_BYTES + 1)
            * NGX_HTTP_SESSION_STATE_LINE_MAX;
 }
 

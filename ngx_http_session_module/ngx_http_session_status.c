@@ -917,9 +917,9 @@ ngx_http_session_status_list(ngx_http_request_t *r,
         st->cursor.type = l->type;
 
         if (q->resume) {
+            /* the zone's walk: the cursor's place comes in q->seq */
             st->cursor.started = 1;
-            ngx_memcpy(st->cursor.digest, q->digest,
-                       NGX_HTTP_SESSION_DIGEST_LEN);
+            st->cursor.at = q->seq;
         }
     }
 
@@ -1086,6 +1086,7 @@ ngx_http_session_status_list_produce(ngx_http_request_t *r,
                     pos.walk = st->cursor.walk;
                     pos.acct_type = rec->type;
                     pos.seq = rec->seq;
+                    pos.at = rec->at;
                     ngx_memcpy(pos.digest, rec->digest,
                                NGX_HTTP_SESSION_DIGEST_LEN);
 

@@ -26,11 +26,15 @@
 
 /*
  * A cursor is base64url of: version, walk, a fingerprint of the filters
- * (4 bytes), then the last session handed out: for an account walk its
- * type and sequence number, and for both walks its digest.
+ * (4 bytes), then where the walk goes on: for an account walk the last
+ * session handed out, its type, sequence number and digest; for the
+ * walk of the whole zone, the store's place after that session (8
+ * bytes, opaque: a place in the zone's record chunks, meaningless in
+ * another zone or after a restart, where the walk starts over at some
+ * place rather than failing).
  */
-#define NGX_HTTP_SESSION_CURSOR_VERSION       1
-#define NGX_HTTP_SESSION_CURSOR_TREE          (6 + NGX_HTTP_SESSION_DIGEST_LEN)
+#define NGX_HTTP_SESSION_CURSOR_VERSION       2
+#define NGX_HTTP_SESSION_CURSOR_TREE          (6 + 8)
 #define NGX_HTTP_SESSION_CURSOR_ACCOUNT                                      \
     (6 + 1 + 8 + NGX_HTTP_SESSION_DIGEST_LEN)
 
@@ -127,7 +131,12 @@ ngx_http_session_status_cursor_text(ngx_http_session_status_query_t *q,
     raw[5] = (u_char) fp;
 
     if (pos->walk == NGX_HTTP_SESSION_WALK_TREE) {
-        ngx_memcpy(&raw[6], pos->digest, NGX_HTTP_SESSION_DIGEST_LEN);
+        /* the zone walk's place (the store's, opaque), big-endian */
+
+        for (i = 0; i < 8; i++) {
+            raw[6 + i] = (u_char) (pos->at >> (56 - 8 * i));
+        }
+
         src.len = NGX_HTTP_SESSION_CURSOR_TREE;
 
     } else {
@@ -204,7 +213,11 @@ ngx_http_session_status_cursor_parse(ngx_http_session_status_query_t *q,
     if (walk == NGX_HTTP_SESSION_WALK_TREE
         && src.len == NGX_HTTP_SESSION_CURSOR_TREE)
     {
-        ngx_memcpy(q->digest, &raw[6], NGX_HTTP_SESSION_DIGEST_LEN);
+        q->seq = 0;
+
+        for (i = 0; i < 8; i++) {
+            q->seq = (q->seq << 8) | raw[6 + i];
+        }
 
     } else if (walk == NGX_HTTP_SESSION_WALK_ACCOUNT
                && src.len == NGX_HTTP_SESSION_CURSOR_ACCOUNT

@@ -26,31 +26,30 @@
 static void ngx_http_session_free_account(ngx_http_session_zone_t *zone,
     ngx_http_session_account_t *acct);
 static ngx_int_t ngx_http_session_evict_one(ngx_http_session_zone_t *zone);
+static ngx_http_session_node_t *ngx_http_session_alloc_record(
+    ngx_http_session_zone_t *zone);
+static ngx_http_session_node_t *ngx_http_session_new_chunk(
+    ngx_http_session_zone_t *zone);
+static void ngx_http_session_free_record(ngx_http_session_zone_t *zone,
+    ngx_http_session_node_t *s);
 
 
 ngx_http_session_node_t *
 ngx_http_session_insert(ngx_http_session_zone_t *zone, u_char *digest,
     ngx_uint_t type, ngx_str_t *id, ngx_str_t *name, int64_t created)
 {
-    ngx_rbtree_node_t           *node;
     ngx_http_session_node_t     *s;
     ngx_http_session_shctx_t    *sh;
     ngx_http_session_account_t  *acct;
 
     sh = zone->sh;
 
-    node = ngx_http_session_alloc(zone, offsetof(ngx_rbtree_node_t, color)
-                                        + sizeof(ngx_http_session_node_t));
-    if (node == NULL) {
+    s = ngx_http_session_alloc_record(zone);
+    if (s == NULL) {
         return NULL;
     }
 
-    s = ngx_http_session_node(node);
-    ngx_memzero(s, sizeof(ngx_http_session_node_t));
-
-    node->key = ngx_http_session_digest_key(digest);
-    ngx_memcpy(s->digest, digest + NGX_HTTP_SESSION_KEY_SIZE,
-               NGX_HTTP_SESSION_REST_SIZE);
+    ngx_memcpy(s->digest, digest, NGX_HTTP_SESSION_DIGEST_LEN);
 
     s->type = (u_char) type;
     s->created = created;
@@ -59,7 +58,7 @@ ngx_http_session_insert(ngx_http_session_zone_t *zone, u_char *digest,
     /*
      * Sessions without an account are in no account's array: one array
      * for all of them would cost a large memmove under the lock on every
-     * expiry.  Walks find them in the session tree instead.
+     * expiry.  Walks find them in the type's anonymous list.
      */
 
     acct = NULL;
@@ -70,16 +69,15 @@ ngx_http_session_insert(ngx_http_session_zone_t *zone, u_char *digest,
         acct = ngx_http_session_get_account(zone, type, id, name);
 
         if (acct == NULL) {
-            ngx_slab_free_locked(zone->shpool, node);
+            ngx_http_session_free_record(zone, s);
             return NULL;
         }
     }
 
     ngx_http_session_attach(zone, acct, s);
 
-    ngx_rbtree_insert(&sh->session_tree, node);
     ngx_http_session_index_insert(sh, s);
-    ngx_queue_insert_head(&sh->lru, &s->queue);
+    ngx_http_session_queue_insert_head(&sh->lru, &s->queue);
 
     sh->types[type].sessions++;
     sh->sessions++;
@@ -402,15 +400,14 @@ ngx_http_session_alloc(ngx_http_session_zone_t *zone, size_t size)
 static ngx_int_t
 ngx_http_session_evict_one(ngx_http_session_zone_t *zone)
 {
-    ngx_queue_t               *q;
     ngx_http_session_node_t   *s;
     ngx_http_session_shctx_t  *sh;
 
     sh = zone->sh;
 
-    if (!ngx_queue_empty(&sh->closed)) {
-        q = ngx_queue_last(&sh->closed);
-        s = ngx_queue_data(q, ngx_http_session_node_t, queue);
+    if (!ngx_http_session_queue_empty(&sh->closed)) {
+        s = ngx_http_session_queue_node(
+                ngx_http_session_queue_last(&sh->closed));
 
         if (s != sh->pinned_node) {
             ngx_http_session_delete(zone, s, NGX_HTTP_SESSION_GONE_ENDED);
@@ -418,12 +415,11 @@ ngx_http_session_evict_one(ngx_http_session_zone_t *zone)
         }
     }
 
-    if (ngx_queue_empty(&sh->lru)) {
+    if (ngx_http_session_queue_empty(&sh->lru)) {
         return NGX_DECLINED;
     }
 
-    q = ngx_queue_last(&sh->lru);
-    s = ngx_queue_data(q, ngx_http_session_node_t, queue);
+    s = ngx_http_session_queue_node(ngx_http_session_queue_last(&sh->lru));
 
     if (s == sh->pinned_node) {
         return NGX_DECLINED;
@@ -447,8 +443,7 @@ ngx_http_session_delete(ngx_http_session_zone_t *zone,
 
     ngx_http_session_detach(zone, s);
 
-    ngx_queue_remove(&s->queue);
-    ngx_rbtree_delete(&sh->session_tree, ngx_http_session_rbnode(s));
+    ngx_http_session_queue_remove(&s->queue);
     ngx_http_session_index_delete(sh, s);
 
     if (s->flags & NGX_HTTP_SESSION_ENDED) {
@@ -468,7 +463,7 @@ ngx_http_session_delete(ngx_http_session_zone_t *zone,
         ngx_slab_free_locked(zone->shpool, ngx_http_session_vars_block(s));
     }
 
-    ngx_slab_free_locked(zone->shpool, ngx_http_session_rbnode(s));
+    ngx_http_session_free_record(zone, s);
 
     sh->changes++;
 }
@@ -522,8 +517,8 @@ ngx_http_session_close(ngx_http_session_zone_t *zone,
     sh->types[s->type].closed++;
     sh->closed_sessions++;
 
-    ngx_queue_remove(&s->queue);
-    ngx_queue_insert_head(&sh->closed, &s->queue);
+    ngx_http_session_queue_remove(&s->queue);
+    ngx_http_session_queue_insert_head(&sh->closed, &s->queue);
 
     sh->changes++;
 }
@@ -536,7 +531,6 @@ ngx_http_session_expire(ngx_http_session_zone_t *zone, ngx_uint_t max,
     int64_t now)
 {
     ngx_uint_t                 n;
-    ngx_queue_t               *q;
     ngx_http_session_node_t   *s;
     ngx_http_session_shctx_t  *sh;
 
@@ -544,9 +538,9 @@ ngx_http_session_expire(ngx_http_session_zone_t *zone, ngx_uint_t max,
 
     for (n = 0; n < max; /* void */ ) {
 
-        if (!ngx_queue_empty(&sh->closed)) {
-            q = ngx_queue_last(&sh->closed);
-            s = ngx_queue_data(q, ngx_http_session_node_t, queue);
+        if (!ngx_http_session_queue_empty(&sh->closed)) {
+            s = ngx_http_session_queue_node(
+                    ngx_http_session_queue_last(&sh->closed));
 
             if (s->logout + (int64_t) zone->keep_closed <= now) {
                 ngx_http_session_delete(zone, s, NGX_HTTP_SESSION_GONE_ENDED);
@@ -555,12 +549,12 @@ ngx_http_session_expire(ngx_http_session_zone_t *zone, ngx_uint_t max,
             }
         }
 
-        if (ngx_queue_empty(&sh->lru)) {
+        if (ngx_http_session_queue_empty(&sh->lru)) {
             break;
         }
 
-        q = ngx_queue_last(&sh->lru);
-        s = ngx_queue_data(q, ngx_http_session_node_t, queue);
+        s = ngx_http_session_queue_node(
+                ngx_http_session_queue_last(&sh->lru));
 
         if (s->last + (int64_t) zone->timeout > now) {
             break;
@@ -572,3 +566,138 @@ ngx_http_session_expire(ngx_http_session_zone_t *zone, ngx_uint_t max,
 
     return n;
 }
+
+
+/*
+ * Session records: a free slot if there is one, else a new chunk (a
+ * slab page), else the oldest session makes room.
+ */
+
+static ngx_http_session_node_t *
+ngx_http_session_alloc_record(ngx_http_session_zone_t *zone)
+{
+    ngx_uint_t                 i;
+    ngx_http_session_node_t   *s;
+    ngx_http_session_shctx_t  *sh;
+    ngx_http_session_chunk_t  *c;
+
+    sh = zone->sh;
+
+    for (i = 0; i < NGX_HTTP_SESSION_EVICT_TRIES; i++) {
+
+        if (!ngx_http_session_queue_empty(&sh->free)) {
+            s = ngx_http_session_queue_node(
+                    ngx_http_session_queue_head(&sh->free));
+            ngx_http_session_queue_remove(&s->queue);
+
+            c = ngx_http_session_chunk_of(s);
+            c->used++;
+
+            ngx_memzero(s, sizeof(ngx_http_session_node_t));
+            return s;
+        }
+
+        s = ngx_http_session_new_chunk(zone);
+        if (s) {
+            return s;
+        }
+
+        if (ngx_http_session_evict_one(zone) != NGX_OK) {
+            break;
+        }
+    }
+
+    sh->failed++;
+
+    return NULL;
+}
+
+
+/* a new chunk's first record; the others go to the free slots */
+
+static ngx_http_session_node_t *
+ngx_http_session_new_chunk(ngx_http_session_zone_t *zone)
+{
+    ngx_uint_t                 i;
+    ngx_http_session_node_t   *s;
+    ngx_http_session_shctx_t  *sh;
+    ngx_http_session_chunk_t  *c;
+
+    sh = zone->sh;
+
+    if (sh->nchunks_used == sh->nchunks) {
+        return NULL;
+    }
+
+    c = ngx_slab_alloc_locked(zone->shpool, ngx_pagesize);
+    if (c == NULL) {
+        return NULL;
+    }
+
+    /* entries before the hint are all in use */
+
+    for (i = sh->chunk_hint; sh->chunks[i]; i++) { /* void */ }
+
+    sh->chunks[i] = ngx_http_session_offset(sh, c);
+    sh->chunk_hint = i + 1;
+    sh->nchunks_used++;
+
+    if (sh->chunks_hw < i + 1) {
+        sh->chunks_hw = i + 1;
+    }
+
+    c->dir = (uint32_t) i;
+    c->used = 1;
+
+    for (i = sh->per_chunk - 1; i > 0; i--) {
+        s = ngx_http_session_chunk_record(c, i);
+        s->type = NGX_HTTP_SESSION_FREE;
+        ngx_http_session_queue_insert_head(&sh->free, &s->queue);
+    }
+
+    s = ngx_http_session_chunk_record(c, 0);
+    ngx_memzero(s, sizeof(ngx_http_session_node_t));
+
+    return s;
+}
+
+
+/* an empty chunk goes back to the slab, its free slots with it */
+
+static void
+ngx_http_session_free_record(ngx_http_session_zone_t *zone,
+    ngx_http_session_node_t *s)
+{
+    ngx_uint_t                 i;
+    ngx_http_session_node_t   *t;
+    ngx_http_session_shctx_t  *sh;
+    ngx_http_session_chunk_t  *c;
+
+    sh = zone->sh;
+    c = ngx_http_session_chunk_of(s);
+
+    s->type = NGX_HTTP_SESSION_FREE;
+
+    if (--c->used) {
+        ngx_http_session_queue_insert_head(&sh->free, &s->queue);
+        return;
+    }
+
+    for (i = 0; i < sh->per_chunk; i++) {
+        t = ngx_http_session_chunk_record(c, i);
+
+        if (t != s) {
+            ngx_http_session_queue_remove(&t->queue);
+        }
+    }
+
+    sh->chunks[c->dir] = 0;
+    sh->nchunks_used--;
+
+    if (sh->chunk_hint > c->dir) {
+        sh->chunk_hint = c->dir;
+    }
+
+    ngx_slab_free_locked(zone->shpool, c);
+}
+

@@ -26,7 +26,11 @@
  */
 
 
-/* walk orders of ngx_http_session_read() */
+/*
+ * walk orders of ngx_http_session_read(); WALK_TREE is every session in
+ * the zone's own order (no longer a tree's: the name stays for its
+ * users)
+ */
 #define NGX_HTTP_SESSION_WALK_TREE       1
 #define NGX_HTTP_SESSION_WALK_TYPE       2
 #define NGX_HTTP_SESSION_WALK_ACCOUNT    3
@@ -92,6 +96,7 @@ typedef struct {
     int64_t                      last;
     int64_t                      logout;
     uint64_t                     seq;
+    uint64_t                     at;        /* WALK_TREE: resume after it */
     ngx_str_t                    id;
     ngx_str_t                    name;
     ngx_str_t                    vars;
@@ -105,7 +110,17 @@ typedef struct {
     ngx_str_t                    id;            /* WALK_ACCOUNT */
     unsigned                     closed:1;      /* list logged-out too */
 
-    /* the resume point: the last record handed out */
+    /*
+     * WALK_TREE: the place the walk goes on from, opaque (the zone's
+     * record chunks in directory order, ngx_http_session_read.c); 0 at
+     * the start.  A record's "at" is the place after it.
+     */
+    uint64_t                     at;
+
+    /* WALK_TREE: the time of its first batch (and "newest", its seq) */
+    int64_t                      since;
+
+    /* list walks' resume point: the last record handed out */
     unsigned                     started:1;
     unsigned                     done:1;
     unsigned                     newest_set:1;
@@ -117,7 +132,7 @@ typedef struct {
     uint64_t                     seq;
 
     /*
-     * List walks: the zone's seq when the walk began.  A session joins a
+     * The zone's seq when the walk began.  A session joins a
      * list with a new seq, so one that moves to another account during
      * the walk is not handed out a second time under its new account.
      */
@@ -335,6 +350,12 @@ ngx_int_t ngx_http_session_read(ngx_http_session_zone_t *zone,
     ngx_http_session_cursor_t *cur, ngx_http_session_batch_t *batch);
 ngx_int_t ngx_http_session_read_one(ngx_http_session_zone_t *zone,
     u_char *digest, ngx_http_session_batch_t *batch);
+
+/*
+ * The least zone memory a session takes (its record): the most sessions
+ * a zone of a size can hold is its size over this.
+ */
+#define NGX_HTTP_SESSION_MIN_BYTES       96
 
 /* ngx_http_session_store.c: called with the zone locked */
 ngx_uint_t ngx_http_session_expire(ngx_http_session_zone_t *zone,

@@ -84,8 +84,8 @@ ngx_http_session_lookup(ngx_http_session_zone_t *zone, u_char *digest,
             ngx_memcpy(s->addr, addr, addr_len);
         }
 
-        ngx_queue_remove(&s->queue);
-        ngx_queue_insert_head(&sh->lru, &s->queue);
+        ngx_http_session_queue_remove(&s->queue);
+        ngx_http_session_queue_insert_head(&sh->lru, &s->queue);
 
         sh->changes++;
     }
@@ -229,8 +229,8 @@ ngx_http_session_update_touch(ngx_http_session_zone_t *zone,
             ngx_memcpy(s->addr, up->addr, up->addr_len);
         }
 
-        ngx_queue_remove(&s->queue);
-        ngx_queue_insert_head(&sh->lru, &s->queue);
+        ngx_http_session_queue_remove(&s->queue);
+        ngx_http_session_queue_insert_head(&sh->lru, &s->queue);
         sh->changes++;
     }
 
@@ -283,8 +283,8 @@ ngx_http_session_update_create(ngx_http_session_zone_t *zone,
         {
             s->last = now;
             s->requests++;
-            ngx_queue_remove(&s->queue);
-            ngx_queue_insert_head(&sh->lru, &s->queue);
+            ngx_http_session_queue_remove(&s->queue);
+            ngx_http_session_queue_insert_head(&sh->lru, &s->queue);
             sh->changes++;
         }
 

@@ -45,7 +45,7 @@ ngx_http_session_zone_init(ngx_shm_zone_t *shm_zone, void *data)
 {
     ngx_http_session_zone_t  *ozone = data;
 
-    ngx_uint_t                 i;
+    ngx_uint_t                 i, n;
     ngx_slab_pool_t           *shpool;
     ngx_http_session_zone_t   *zone;
     ngx_http_session_shctx_t  *sh;
@@ -56,7 +56,13 @@ ngx_http_session_zone_init(ngx_shm_zone_t *shm_zone, void *data)
         || offsetof(ngx_http_session_shctx_t, types) % 8
         || sizeof(ngx_http_session_type_t) % 8
         || offsetof(ngx_http_session_type_t, anonymous_list) % 8
-        || offsetof(ngx_rbtree_node_t, color) % 8)
+        || offsetof(ngx_rbtree_node_t, color) % 8
+        || offsetof(ngx_http_session_shctx_t, lru) % 8
+        || offsetof(ngx_http_session_shctx_t, closed) % 8
+        || offsetof(ngx_http_session_shctx_t, free) % 8
+        || offsetof(ngx_http_session_node_t, queue) % 8
+        || sizeof(ngx_http_session_node_t) % 8
+        || sizeof(ngx_http_session_chunk_t) % 8)
     {
         ngx_log_error(NGX_LOG_EMERG, shm_zone->shm.log, 0,
                       "session zone: misaligned structures in this build");
@@ -118,14 +124,20 @@ ngx_http_session_zone_init(ngx_shm_zone_t *shm_zone, void *data)
 
     sh->format = NGX_HTTP_SESSION_FORMAT;
 
-    ngx_rbtree_init(&sh->session_tree, &sh->session_sentinel,
-                    ngx_http_session_rbtree_insert);
+    /*
+     * A session takes a 96-byte record in a chunk and its share of the
+     * index, so the zone holds at most size / (96 + 6) sessions even if
+     * it held nothing else; the index has half again as many slots, 6
+     * bytes a session (docs/architecture.md, "Zone layout").
+     */
 
-    sh->index_size = shm_zone->shm.size / 128 + shm_zone->shm.size / 256 + 1;
+    n = shm_zone->shm.size / (sizeof(ngx_http_session_node_t)
+                              + 3 * sizeof(int32_t) / 2);
+    sh->index_size = n + n / 2 + 1;
 
 #if (NGX_HTTP_SESSION_CHECK)
     /* for the store fuzzer: a crowded index */
-    sh->index_size = shm_zone->shm.size / 128 + 1;
+    sh->index_size = n + 1;
 #endif
 
     sh->index = ngx_slab_calloc(shpool, sh->index_size * sizeof(int32_t));
@@ -135,10 +147,26 @@ ngx_http_session_zone_init(ngx_shm_zone_t *shm_zone, void *data)
                       "%ui slots", &zone->name, sh->index_size);
         return NGX_ERROR;
     }
+
+    /* the chunk directory: an entry for each page the zone has */
+
+    sh->per_chunk = (ngx_pagesize - sizeof(ngx_http_session_chunk_t))
+                    / sizeof(ngx_http_session_node_t);
+    sh->nchunks = (shm_zone->shm.size >> ngx_pagesize_shift) + 1;
+
+    sh->chunks = ngx_slab_calloc(shpool, sh->nchunks * sizeof(int32_t));
+    if (sh->chunks == NULL) {
+        ngx_log_error(NGX_LOG_EMERG, shm_zone->shm.log, 0,
+                      "session zone \"%V\": no room for its directory of "
+                      "%ui chunks", &zone->name, sh->nchunks);
+        return NGX_ERROR;
+    }
+
     ngx_rbtree_init(&sh->account_tree, &sh->account_sentinel,
                     ngx_http_session_account_insert);
-    ngx_queue_init(&sh->lru);
-    ngx_queue_init(&sh->closed);
+    ngx_http_session_queue_init(&sh->lru);
+    ngx_http_session_queue_init(&sh->closed);
+    ngx_http_session_queue_init(&sh->free);
 
     /* secret=: the key every node given the same file derives */
 

@@ -4,7 +4,7 @@
 # sessions in batches under its lock, while the old workers still use
 # the zone.  A worker is stopped (SIGSTOP) at a moment it holds that
 # lock, as the lock word itself shows (the zone's first word, read
-# through /proc/PID/mem): a hundred thousand sessions loaded from a
+# through /proc/PID/mem): two hundred thousand sessions loaded from a
 # state file all expire a few seconds after the start, so worker 0's
 # sweeper holds the lock most of the time for a while.  Then:
 #
@@ -32,8 +32,8 @@ no_shuffle();
 check_accum_error_log();
 
 # a size no other mapping of nginx has: the zone is found by it
-our $zone_bytes = 15 * 1024 * 1024;
-our $sessions = 100000;
+our $zone_bytes = 24 * 1024 * 1024;
+our $sessions = 200000;
 
 our $file = '503/s.state';
 our $path = state_path($file);
@@ -217,7 +217,7 @@ our $config = <<'_EOC_';
     }
 _EOC_
 
-our $http_config = "    session_zone zone=s:15m timeout=1h state=$path;\n";
+our $http_config = "    session_zone zone=s:24m timeout=1h state=$path;\n";
 
 run_tests();
 
@@ -327,7 +327,7 @@ my $holder = main::stop_a_holder();
 ok($holder, 'a worker was stopped while it held the zone lock');
 
 if ($holder) {
-    main::resize_zone('16m');
+    main::resize_zone('25m');
     kill 'HUP', $master;
 
     Time::HiRes::sleep(0.5);
