@@ -86,7 +86,9 @@ ngx_http_session_hold_watch(ngx_http_session_hold_watch_t *w)
                           + __rseq_offset);
     cs = (volatile uint64_t *) &rs->rseq_cs;
 
-    if (*cs != 0) {
+    /* in use by another critical section; ours is a watch left armed */
+
+    if (*cs != 0 && *cs != (uintptr_t) &ngx_http_session_hold_cs) {
         return;
     }
 
