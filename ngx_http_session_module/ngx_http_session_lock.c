@@ -14,8 +14,11 @@
 /*
  * The zone lock and the clocks: every hold of the lock is timed, so the
  * status endpoint can show a histogram of holds and a listing can tell
- * whether other processes wait for the lock.  Calls nothing of the
- * module but the shared-memory layout (ngx_http_session_shm.h).
+ * whether other processes wait for the lock; a hold over 1 ms is told
+ * descheduled or on CPU (ngx_http_session_hold.h), so the status can say
+ * whose the long holds are: the module's or the scheduler's.  Calls
+ * nothing of the module but the shared-memory layout
+ * (ngx_http_session_shm.h).
  */
 
 
@@ -27,6 +30,8 @@
 
 
 static void ngx_http_session_locked(void);
+static void ngx_http_session_hold_slow(ngx_http_session_shctx_t *sh,
+    ngx_uint_t bucket, ngx_uint_t cause);
 static uint64_t ngx_http_session_holds(ngx_http_session_zone_t *zone);
 #if (NGX_HAVE_ATOMIC_OPS)
 static ngx_uint_t ngx_http_session_holder_dead(ngx_pid_t pid);
@@ -40,6 +45,10 @@ static uint64_t  ngx_http_session_locked_at;
 
 /* the holds of this process, to tell them from the other processes' */
 static uint64_t  ngx_http_session_own_holds;
+
+
+/* the hold under way: see ngx_http_session_hold.h */
+static ngx_http_session_hold_watch_t  ngx_http_session_watch;
 
 
 int64_t
@@ -88,6 +97,8 @@ ngx_http_session_lock(ngx_http_session_zone_t *zone)
 static void
 ngx_http_session_locked(void)
 {
+    ngx_http_session_hold_watch(&ngx_http_session_watch);
+
     ngx_http_session_locked_at = ngx_http_session_clock_ns();
     ngx_http_session_own_holds++;
 }
@@ -245,24 +256,21 @@ void
 ngx_http_session_unlock(ngx_http_session_zone_t *zone)
 {
     uint64_t                   held, bound;
-    ngx_uint_t                 i;
+    ngx_uint_t                 i, cause;
     ngx_http_session_shctx_t  *sh;
 
     sh = zone->sh;
+
+    held = ngx_http_session_clock_ns() - ngx_http_session_locked_at;
+    cause = ngx_http_session_hold_cause(&ngx_http_session_watch);
 
     if (ngx_http_session_filling) {
         ngx_shmtx_unlock(&zone->shpool->mutex);
         return;
     }
 
-    held = ngx_http_session_clock_ns() - ngx_http_session_locked_at;
-
     if (held > sh->lock_max_ns) {
         sh->lock_max_ns = held;
-    }
-
-    if (held > NGX_HTTP_SESSION_SLOW_HOLD_NS) {
-        sh->lock_slow++;
     }
 
     sh->lock_total_ns += held;
@@ -278,5 +286,27 @@ ngx_http_session_unlock(ngx_http_session_zone_t *zone)
 
     sh->lock_holds[i]++;
 
+    if (held > NGX_HTTP_SESSION_SLOW_HOLD_NS) {
+        ngx_http_session_hold_slow(sh, i, cause);
+    }
+
     ngx_shmtx_unlock(&zone->shpool->mutex);
+}
+
+
+/*
+ * A hold over 1 ms, by cause: the descheduled ones by length as well,
+ * so the status tells which long holds are the scheduler's.
+ */
+
+static void
+ngx_http_session_hold_slow(ngx_http_session_shctx_t *sh, ngx_uint_t bucket,
+    ngx_uint_t cause)
+{
+    sh->lock_slow++;
+    sh->lock_slow_cause[cause]++;
+
+    if (cause == NGX_HTTP_SESSION_HOLD_DESCHEDULED) {
+        sh->lock_desched[bucket]++;
+    }
 }

@@ -202,6 +202,9 @@ struct ngx_http_session_shctx_s {
     uint64_t                     lock_slow;
     uint64_t                     lock_holds[NGX_HTTP_SESSION_LOCK_BUCKETS];
     uint64_t                     lock_total_ns;
+    /* holds over 1 ms by cause; the descheduled ones by length */
+    uint64_t                     lock_slow_cause[NGX_HTTP_SESSION_HOLD_CAUSES];
+    uint64_t                     lock_desched[NGX_HTTP_SESSION_LOCK_BUCKETS];
 
     /* the accounts with the most open sessions, in no order */
     ngx_http_session_account_t  *top[NGX_HTTP_SESSION_TOP];

@@ -98,6 +98,10 @@ static void ngx_http_session_status_sample(ngx_http_session_stream_t *st,
     char *name, u_char *type, size_t type_len, u_char *value, u_char *last);
 static void ngx_http_session_status_label(ngx_http_session_stream_t *st,
     u_char *data, size_t len);
+static void ngx_http_session_status_lock_json(ngx_http_session_stream_t *st,
+    ngx_http_session_stats_t *s);
+static void ngx_http_session_status_lock_prometheus(
+    ngx_http_session_stream_t *st, ngx_http_session_stats_t *s);
 static void ngx_http_session_status_bucket(ngx_http_session_stream_t *st,
     char *le, uint64_t count);
 static uint64_t ngx_http_session_status_holds(ngx_http_session_stats_t *s);
@@ -194,6 +198,17 @@ static ngx_http_session_status_bucket_t
     { "under_10ms", "0.01" },
     { "under_100ms", "0.1" },
     { "100ms_or_more", "+Inf" }
+};
+
+
+/* the first bucket of holds over 1 ms (the slow ones, by cause) */
+#define NGX_HTTP_SESSION_STATUS_SLOW_BUCKET  3
+
+
+/* the causes of slow holds, NGX_HTTP_SESSION_HOLD_* order */
+
+static char  *ngx_http_session_status_causes[NGX_HTTP_SESSION_HOLD_CAUSES] = {
+    "descheduled", "on_cpu", "unknown"
 };
 
 
@@ -443,22 +458,12 @@ ngx_http_session_status_json(ngx_http_session_stream_t *st,
         "\n  },\n"
         "  \"totals\": {\"created\": %uL, \"expired\": %uL, "
         "\"evicted\": %uL, \"ended\": %uL, \"failed\": %uL},\n"
-        "  \"lock\": {\"max_hold_ns\": %uL, \"slow_holds\": %uL, "
-        "\"holds\": %uL, \"hold_ns_total\": %uL,\n"
-        "           \"holds_by_length\": {",
-        s->created, s->expired, s->evicted, s->ended, s->failed,
-        s->lock_max_ns, s->lock_slow, ngx_http_session_status_holds(s),
-        s->lock_total_ns);
+        "  \"lock\": ",
+        s->created, s->expired, s->evicted, s->ended, s->failed);
 
-    for (i = 0; i < NGX_HTTP_SESSION_LOCK_BUCKETS; i++) {
-        ngx_http_session_stream_printf(st, 64, "%s\"%s\": %uL",
-                                       i ? ", " : "",
-                                       ngx_http_session_status_buckets[i]
-                                           .name,
-                                       s->lock_holds[i]);
-    }
+    ngx_http_session_status_lock_json(st, s);
 
-    ngx_http_session_stream_printf(st, 64, "}},\n  \"busiest_accounts\": [");
+    ngx_http_session_stream_printf(st, 64, ",\n  \"busiest_accounts\": [");
 
     for (i = 0; i < s->ntop; i++) {
         ngx_http_session_status_top(st, s, &s->top[i], i);
@@ -521,7 +526,6 @@ ngx_http_session_status_prometheus(ngx_http_session_stream_t *st,
     ngx_http_session_status_t *ss)
 {
     u_char                            *p, value[NGX_INT64_LEN + 12];
-    uint64_t                           n;
     ngx_uint_t                         i;
     ngx_http_session_type_info_t      *t;
     ngx_http_session_stats_t          *s;
@@ -584,6 +588,89 @@ ngx_http_session_status_prometheus(ngx_http_session_stream_t *st,
         ngx_http_session_status_sample(st, m->name, NULL, 0, value, p);
     }
 
+    ngx_http_session_status_lock_prometheus(st, s);
+
+    ngx_http_session_status_help(st, "nginx_session_timeout_seconds", "gauge",
+                                 "Idle time after which a session "
+                                 "expires.");
+    p = ngx_sprintf(value, "%M.%03M", s->timeout / 1000, s->timeout % 1000);
+    ngx_http_session_status_sample(st, "nginx_session_timeout_seconds",
+                                   NULL, 0, value, p);
+
+    ngx_http_session_status_help(st, "nginx_session_keep_closed_seconds",
+                                 "gauge",
+                                 "How long a logged-out session stays "
+                                 "listed.");
+    p = ngx_sprintf(value, "%M.%03M", s->keep_closed / 1000,
+                    s->keep_closed % 1000);
+    ngx_http_session_status_sample(st, "nginx_session_keep_closed_seconds",
+                                   NULL, 0, value, p);
+
+    if (ss->fleet) {
+        ngx_http_session_status_fleet_prometheus(st, ss->fleet);
+    }
+}
+
+
+/*
+ * The lock: holds by length, and the holds over 1 ms by whether the
+ * worker was descheduled during them (ngx_http_session_lock.c), the
+ * descheduled ones by length too; the buckets under 1 ms have none.
+ */
+
+static void
+ngx_http_session_status_lock_json(ngx_http_session_stream_t *st,
+    ngx_http_session_stats_t *s)
+{
+    ngx_uint_t  i;
+
+    ngx_http_session_stream_printf(st, 512,
+        "{\"max_hold_ns\": %uL, \"slow_holds\": %uL, "
+        "\"holds\": %uL, \"hold_ns_total\": %uL,\n"
+        "           \"slow_descheduled\": %uL, \"slow_on_cpu\": %uL, "
+        "\"slow_unknown\": %uL,\n"
+        "           \"holds_by_length\": {",
+        s->lock_max_ns, s->lock_slow, ngx_http_session_status_holds(s),
+        s->lock_total_ns,
+        s->lock_slow_cause[NGX_HTTP_SESSION_HOLD_DESCHEDULED],
+        s->lock_slow_cause[NGX_HTTP_SESSION_HOLD_ON_CPU],
+        s->lock_slow_cause[NGX_HTTP_SESSION_HOLD_UNKNOWN]);
+
+    for (i = 0; i < NGX_HTTP_SESSION_LOCK_BUCKETS; i++) {
+        ngx_http_session_stream_printf(st, 64, "%s\"%s\": %uL",
+                                       i ? ", " : "",
+                                       ngx_http_session_status_buckets[i]
+                                           .name,
+                                       s->lock_holds[i]);
+    }
+
+    ngx_http_session_stream_str(st, "},\n           "
+                                    "\"descheduled_by_length\": {");
+
+    for (i = NGX_HTTP_SESSION_STATUS_SLOW_BUCKET;
+         i < NGX_HTTP_SESSION_LOCK_BUCKETS;
+         i++)
+    {
+        ngx_http_session_stream_printf(st, 64, "%s\"%s\": %uL",
+                                       i > NGX_HTTP_SESSION_STATUS_SLOW_BUCKET
+                                       ? ", " : "",
+                                       ngx_http_session_status_buckets[i]
+                                           .name,
+                                       s->lock_desched[i]);
+    }
+
+    ngx_http_session_stream_str(st, "}}");
+}
+
+
+static void
+ngx_http_session_status_lock_prometheus(ngx_http_session_stream_t *st,
+    ngx_http_session_stats_t *s)
+{
+    u_char      *p, value[NGX_INT64_LEN + 12];
+    uint64_t     n;
+    ngx_uint_t   i;
+
     ngx_http_session_status_help(st, "nginx_session_lock_hold_max_seconds",
                                  "gauge",
                                  "Longest zone lock hold since the zone "
@@ -616,24 +703,22 @@ ngx_http_session_status_prometheus(ngx_http_session_stream_t *st,
                                    "nginx_session_lock_hold_seconds_count",
                                    NULL, 0, value, p);
 
-    ngx_http_session_status_help(st, "nginx_session_timeout_seconds", "gauge",
-                                 "Idle time after which a session "
-                                 "expires.");
-    p = ngx_sprintf(value, "%M.%03M", s->timeout / 1000, s->timeout % 1000);
-    ngx_http_session_status_sample(st, "nginx_session_timeout_seconds",
-                                   NULL, 0, value, p);
+    ngx_http_session_status_help(st,
+                                 "nginx_session_lock_slow_holds_by_cause_total",
+                                 "counter",
+                                 "Zone lock holds longer than 1 ms, by "
+                                 "whether the worker was descheduled during "
+                                 "the hold (descheduled, on_cpu, unknown).");
 
-    ngx_http_session_status_help(st, "nginx_session_keep_closed_seconds",
-                                 "gauge",
-                                 "How long a logged-out session stays "
-                                 "listed.");
-    p = ngx_sprintf(value, "%M.%03M", s->keep_closed / 1000,
-                    s->keep_closed % 1000);
-    ngx_http_session_status_sample(st, "nginx_session_keep_closed_seconds",
-                                   NULL, 0, value, p);
-
-    if (ss->fleet) {
-        ngx_http_session_status_fleet_prometheus(st, ss->fleet);
+    for (i = 0; i < NGX_HTTP_SESSION_HOLD_CAUSES; i++) {
+        ngx_http_session_stream_str(st,
+                                    "nginx_session_lock_slow_holds_by_cause"
+                                    "_total{zone=\"");
+        ngx_http_session_status_label(st, st->zone->name.data,
+                                      st->zone->name.len);
+        ngx_http_session_stream_printf(st, 64, "\",cause=\"%s\"} %uL\n",
+                                       ngx_http_session_status_causes[i],
+                                       s->lock_slow_cause[i]);
     }
 }
 

@@ -9,6 +9,7 @@
 
 
 #include "ngx_http_session_common.h"
+#include "ngx_http_session_hold.h"
 
 
 /*
@@ -199,6 +200,8 @@ typedef struct {
     uint64_t                     lock_slow;
     uint64_t                     lock_holds[NGX_HTTP_SESSION_LOCK_BUCKETS];
     uint64_t                     lock_total_ns;
+    uint64_t                     lock_slow_cause[NGX_HTTP_SESSION_HOLD_CAUSES];
+    uint64_t                     lock_desched[NGX_HTTP_SESSION_LOCK_BUCKETS];
     ngx_msec_t                   timeout;
     ngx_msec_t                   keep_closed;
     ngx_uint_t                   ntypes;

@@ -410,6 +410,10 @@ ngx_http_session_stats(ngx_http_session_zone_t *zone,
     st->lock_slow = sh->lock_slow;
     ngx_memcpy(st->lock_holds, sh->lock_holds, sizeof(sh->lock_holds));
     st->lock_total_ns = sh->lock_total_ns;
+    ngx_memcpy(st->lock_slow_cause, sh->lock_slow_cause,
+               sizeof(sh->lock_slow_cause));
+    ngx_memcpy(st->lock_desched, sh->lock_desched,
+               sizeof(sh->lock_desched));
     st->ntypes = sh->ntypes;
 
     for (i = 0; i < NGX_HTTP_SESSION_MAX_TYPES; i++) {

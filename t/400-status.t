@@ -42,9 +42,15 @@ $keys->($_) eq "busiest_accounts,config,lock,memory,now,sessions,totals,"
 && $keys->($_->{totals}) eq "created,ended,evicted,expired,failed"
 && !grep({ $_ != 0 } values %{ $_->{totals} })
 && $keys->($_->{lock})
-   eq "hold_ns_total,holds,holds_by_length,max_hold_ns,slow_holds"
+   eq "descheduled_by_length,hold_ns_total,holds,holds_by_length,"
+      . "max_hold_ns,slow_descheduled,slow_holds,slow_on_cpu,slow_unknown"
 && $keys->($_->{lock}{holds_by_length}) eq join(",", sort qw(under_10us
    under_100us under_1ms under_10ms under_100ms 100ms_or_more))
+&& $keys->($_->{lock}{descheduled_by_length})
+   eq join(",", sort qw(under_10ms under_100ms 100ms_or_more))
+&& !grep({ !/^\d+\z/ } @{ $_->{lock} }{qw(slow_descheduled slow_on_cpu
+                                          slow_unknown)},
+         values %{ $_->{lock}{descheduled_by_length} })
 && $_->{config}{timeout_ms} == 90000
 && $_->{config}{keep_closed_ms} == 120000
 --- no_error_log
@@ -83,6 +89,16 @@ $_->{sessions}{open} == 3 && $_->{sessions}{closed} == 0
                                $n }
 && $_->{lock}{hold_ns_total} >= $_->{lock}{max_hold_ns}
 && $_->{lock}{hold_ns_total} <= $_->{lock}{holds} * $_->{lock}{max_hold_ns}
+&& eval { my $l = $_->{lock};
+          my $d = $l->{descheduled_by_length};
+          my $h = $l->{holds_by_length};
+          $l->{slow_descheduled} + $l->{slow_on_cpu} + $l->{slow_unknown}
+              == $l->{slow_holds}
+          && $d->{under_10ms} + $d->{under_100ms} + $d->{"100ms_or_more"}
+              == $l->{slow_descheduled}
+          && !grep({ $d->{$_} > $h->{$_} } keys %$d)
+          && $l->{slow_holds}
+              <= $h->{under_10ms} + $h->{under_100ms} + $h->{"100ms_or_more"} }
 END
 --- no_error_log
 [error]
@@ -139,6 +155,7 @@ join(",", sort keys %names) eq join(",", qw(
     nginx_session_expired_total nginx_session_keep_closed_seconds
     nginx_session_lock_hold_max_seconds nginx_session_lock_hold_seconds_bucket
     nginx_session_lock_hold_seconds_count nginx_session_lock_hold_seconds_sum
+    nginx_session_lock_slow_holds_by_cause_total
     nginx_session_lock_slow_holds_total
     nginx_session_open_sessions nginx_session_timeout_seconds
     nginx_session_zone_free_bytes nginx_session_zone_size_bytes
@@ -175,6 +192,10 @@ join(",", sort keys %names) eq join(",", qw(
    >= $m{"nginx_session_lock_hold_max_seconds{$z}"}
 && join(",", sort map { /le="([^"]+)"/ } grep { /_bucket/ } keys %m)
    eq join(",", sort qw(1e-05 0.0001 0.001 0.01 0.1 +Inf))
+&& join(",", sort map { /cause="([^"]+)"/ } grep { /_by_cause/ } keys %m)
+   eq "descheduled,on_cpu,unknown"
+&& sum_of("nginx_session_lock_slow_holds_by_cause_total")
+   == $m{"nginx_session_lock_slow_holds_total{$z}"}
 && $m{"nginx_session_timeout_seconds{$z}"} == 1800
 && $m{"nginx_session_keep_closed_seconds{$z}"} == 60
 END

@@ -84,7 +84,9 @@ document.querySelectorAll('#chart-open polyline').forEach(function (p) {
 });
 out.ratePoints = document.querySelectorAll('#chart-rates polyline')[0]
                  .getAttribute('points');
-out.lockBars = document.querySelectorAll('#chart-lock rect').length;
+out.lockBars = document.querySelectorAll('#chart-lock rect.bar:not(.desched)')
+               .length;
+out.deschedBars = document.querySelectorAll('#chart-lock rect.desched').length;
 return out;
 JS
 
@@ -149,6 +151,20 @@ $sum += $p->{figs}{"lock.holds_by_length.$_"}{v}
     for keys %{ $j->{lock}{holds_by_length} };
 is($sum, $holds, "the histogram's bars add up to the holds");
 is($p->{lockBars}, 6, "six bars");
+is($p->{deschedBars}, 3, "a descheduled share on each bar of 1 ms and over");
+for my $k (qw(under_10ms under_100ms 100ms_or_more)) {
+    ok(defined $p->{figs}{"lock.descheduled_by_length.$k"}{v}
+       && $p->{figs}{"lock.descheduled_by_length.$k"}{v}
+          <= $p->{figs}{"lock.holds_by_length.$k"}{v},
+       "descheduled $k: at most the bar's holds");
+}
+my $slow = 0;
+for my $k (qw(slow_descheduled slow_on_cpu slow_unknown)) {
+    like($p->{figs}{"lock.$k"}{v} // '', qr/^\d+\z/, "lock.$k shown");
+    $slow += $p->{figs}{"lock.$k"}{v} // 0;
+}
+is($slow, $p->{figs}{'lock.slow_holds'}{v},
+   "the holds over 1 ms by cause add up to them");
 
 is_deeply($p->{busiest},
           [map { { account => $_->{account}, name => $_->{name} // '',

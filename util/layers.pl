@@ -24,7 +24,7 @@ my $dir = 'ngx_http_session_module';
 my @layers = (
     [ common => qw(util.c escape.c common.h) ],
     [ store => qw(lock.c index.c store.c zone.c update.c import.c read.c
-                  apply.c check.c top.c store.h shm.h) ],
+                  apply.c check.c top.c hold.h store.h shm.h) ],
     [ fleet => qw(redis.c engine.c fleet_codec.c fleet_put.c fleet_sync.c
                   fleet.c fleet_lookup.c fleet_conf.c engine.h fleet.h) ],
     [ state => qw(state_codec.c state_load.c state_io.c state_save.c
