@@ -86,6 +86,8 @@ static void ngx_http_session_stream_adapt(ngx_http_session_stream_t *st);
 static void ngx_http_session_stream_log(ngx_http_session_stream_t *st);
 static void ngx_http_session_stream_others(ngx_http_session_stream_t *st,
     ngx_http_session_holds_t *now, uint64_t start);
+static ngx_int_t ngx_http_session_stream_produce(ngx_http_request_t *r,
+    ngx_http_session_stream_t *st, uint64_t *start, uint64_t *cpu);
 static ngx_msec_t ngx_http_session_stream_owe(ngx_http_session_stream_t *st,
     uint64_t start, uint64_t cpu);
 static uint64_t ngx_http_session_stream_cpu_ns(void);
@@ -448,7 +450,6 @@ ngx_http_session_stream_run(ngx_http_request_t *r,
     ngx_msec_t                 pause;
     ngx_event_t               *wev;
     ngx_connection_t          *c;
-    ngx_http_session_holds_t   before, after;
     ngx_http_core_loc_conf_t  *clcf;
 
     c = r->connection;
@@ -472,23 +473,7 @@ ngx_http_session_stream_run(ngx_http_request_t *r,
                 return;
             }
 
-            start = ngx_http_session_clock_ns();
-            st->batches++;
-
-            if (st->began == 0) {
-                st->began = start;
-            }
-
-            if (st->pace == NGX_HTTP_SESSION_PACE_AUTO) {
-                cpu = ngx_http_session_stream_cpu_ns();
-            }
-
-            ngx_http_session_holds_mark(st->zone, &before);
-
-            rc = st->produce(r, st);
-
-            ngx_http_session_holds_mark(st->zone, &after);
-            st->ours += after.own - before.own;
+            rc = ngx_http_session_stream_produce(r, st, &start, &cpu);
 
             if (rc == NGX_ERROR || st->error) {
                 ngx_http_finalize_request(r, NGX_ERROR);
@@ -526,26 +511,7 @@ ngx_http_session_stream_run(ngx_http_request_t *r,
             return;
         }
 
-        /*
-         * Others took the lock lately (other workers, or requests this
-         * worker served between batches): the batch owes them time.
-         * "Lately", not "during this batch": a listing and its client can
-         * keep both cores busy for a while, so that the others do not
-         * run at all, let alone take the lock.
-         */
-
-        pause = 0;
-
-        if (start) {
-            ngx_http_session_holds_mark(st->zone, &after);
-            ngx_http_session_stream_others(st, &after, start);
-
-            if (st->others_at
-                && start - st->others_at < NGX_HTTP_SESSION_STREAM_RECENT)
-            {
-                pause = ngx_http_session_stream_owe(st, start, cpu);
-            }
-        }
+        pause = start ? ngx_http_session_stream_owe(st, start, cpu) : 0;
 
         if (rc == NGX_AGAIN || c->buffered) {
             break;
@@ -612,14 +578,61 @@ ngx_http_session_stream_others(ngx_http_session_stream_t *st,
 }
 
 
-/* what the batch that began at "start" owes; the ms to pause now */
+/* the next part of the answer, with the clocks and holds it took */
+
+static ngx_int_t
+ngx_http_session_stream_produce(ngx_http_request_t *r,
+    ngx_http_session_stream_t *st, uint64_t *start, uint64_t *cpu)
+{
+    ngx_int_t                 rc;
+    ngx_http_session_holds_t  before, after;
+
+    *start = ngx_http_session_clock_ns();
+    st->batches++;
+
+    if (st->began == 0) {
+        st->began = *start;
+    }
+
+    if (st->pace == NGX_HTTP_SESSION_PACE_AUTO) {
+        *cpu = ngx_http_session_stream_cpu_ns();
+    }
+
+    ngx_http_session_holds_mark(st->zone, &before);
+
+    rc = st->produce(r, st);
+
+    ngx_http_session_holds_mark(st->zone, &after);
+    st->ours += after.own - before.own;
+
+    return rc;
+}
+
+
+/*
+ * What the batch that began at "start" owes; the ms to pause now.  It
+ * owes if others took the lock lately (other workers, or requests this
+ * worker served between batches): "lately", not "during this batch", as
+ * a listing and its client can keep both cores busy for a while, so that
+ * the others do not run at all, let alone take the lock.
+ */
 
 static ngx_msec_t
 ngx_http_session_stream_owe(ngx_http_session_stream_t *st, uint64_t start,
     uint64_t cpu)
 {
-    int64_t   before;
-    uint64_t  took;
+    int64_t                   before;
+    uint64_t                  took;
+    ngx_http_session_holds_t  now;
+
+    ngx_http_session_holds_mark(st->zone, &now);
+    ngx_http_session_stream_others(st, &now, start);
+
+    if (st->others_at == 0
+        || start - st->others_at >= NGX_HTTP_SESSION_STREAM_RECENT)
+    {
+        return 0;
+    }
 
     before = st->debt;
     st->contended++;

@@ -46,8 +46,11 @@ our $Dumps = <<'_EOC_';
     }
 _EOC_
 
-# tracked requests on new and kept connections, so both workers take the
-# zone lock, for "secs" seconds; returns once the first one was served
+# tracked requests on kept connections, so both workers take the zone
+# lock, for "secs" seconds at most (stop_traffic() ends them); returns
+# once the first one was served
+our $Child;
+
 sub traffic {
     my ($secs) = @_;
     my $url = "http://127.0.0.1:$Test::Nginx::Util::ServerPort/soap/x";
@@ -67,6 +70,8 @@ sub traffic {
 
         POSIX::_exit(0);
     }
+
+    $Child = $pid;
 
     HTTP::Tiny->new->get($url, { headers => { Cookie => "SID=s1" } });
 }
@@ -88,7 +93,16 @@ sub sids {
     return scalar keys %n;
 }
 
+sub stop_traffic {
+    return if !$Child;
+    kill 'TERM', $Child;
+    waitpid $Child, 0;
+    undef $Child;
+}
+
 run_tests();
+
+stop_traffic();
 
 __DATA__
 
@@ -120,6 +134,7 @@ qr/session listing: (?=\d+ batches in \d+ ms, [1-9]\d* of them while others used
 === TEST 2: with nobody else about, a paced dump owes nothing
 --- config eval: $t::ZimbraTest::ZmConfig . $::Dumps
 --- init
+main::stop_traffic();
 t::ZimbraTest::zm_logins(@::Logins);
 sleep 1;
 --- request eval
