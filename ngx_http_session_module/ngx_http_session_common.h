@@ -48,6 +48,10 @@
 #define NGX_HTTP_SESSION_VARS_MAX        8
 #define NGX_HTTP_SESSION_VARS_SIZE       512
 
+/* a listing's pace=: "auto", or N (a percentage) up to PACE_MAX */
+#define NGX_HTTP_SESSION_PACE_AUTO       -1
+#define NGX_HTTP_SESSION_PACE_MAX        100000
+
 
 /* the zone's shared header: its layout is the store's own */
 
@@ -131,6 +135,8 @@ typedef struct {
 
     ngx_shm_zone_t              *endpoint;
     ngx_str_t                    instance;
+    ngx_int_t                    pace;         /* a listing's pace=: a
+                                                  percentage, or AUTO */
     size_t                       max_body_size;
 
     ngx_array_t                 *fields;       /* session_field */

@@ -770,13 +770,17 @@ ngx_http_session_var(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
-/* session_dump, session_info, session_list, session_status: ZONE */
+/*
+ * session_dump, session_list, session_status: ZONE [pace=auto|N];
+ * session_info ZONE [instance=ID]
+ */
 
 char *
 ngx_http_session_endpoint(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_session_loc_conf_t *slcf = conf;
 
+    ngx_int_t                     n;
     ngx_str_t                    *value;
     ngx_http_core_loc_conf_t     *clcf;
     ngx_http_session_endpoint_t  *ep;
@@ -799,10 +803,43 @@ ngx_http_session_endpoint(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         }
     }
 
-    if (cf->args->nelts == 3) {
+    if (cf->args->nelts == 3
+        && value[2].len >= 5 && ngx_strncmp(value[2].data, "pace=", 5) == 0)
+    {
+        /* a listing's pace: see ngx_http_session_stream.c */
+
+        if (ep->handler == ngx_http_session_hornbill_handler) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"%V\" answers one session, not a listing: "
+                               "\"pace=\" is for session_dump, session_list "
+                               "and session_status", &cmd->name);
+            return NGX_CONF_ERROR;
+        }
+
+        if (value[2].len == 9
+            && ngx_strncmp(value[2].data + 5, "auto", 4) == 0)
+        {
+            slcf->pace = NGX_HTTP_SESSION_PACE_AUTO;
+
+        } else {
+            n = ngx_atoi(value[2].data + 5, value[2].len - 5);
+
+            if (n == NGX_ERROR || n > NGX_HTTP_SESSION_PACE_MAX) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid value \"%V\": \"pace=\" takes "
+                                   "\"auto\" or a percentage from 0 to %d",
+                                   &value[2], NGX_HTTP_SESSION_PACE_MAX);
+                return NGX_CONF_ERROR;
+            }
+
+            slcf->pace = n;
+        }
+
+    } else if (cf->args->nelts == 3) {
         /* session_info ZONE instance=ID */
 
-        if (ngx_strncmp(value[2].data, "instance=", 9) != 0
+        if (ep->handler != ngx_http_session_hornbill_handler
+            || ngx_strncmp(value[2].data, "instance=", 9) != 0
             || value[2].len == 9)
         {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,

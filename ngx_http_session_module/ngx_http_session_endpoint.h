@@ -47,8 +47,31 @@ struct ngx_http_session_stream_s {
     ngx_buf_t                   *buf;
     ngx_chain_t                 *buf_cl;
 
+    /* the pace, see ngx_http_session_stream.c */
+    ngx_http_session_holds_t     mark;         /* the zone's lock holds */
+    uint64_t                     ours;         /* holds of our batches */
+    uint64_t                     others_at;    /* ns: others seen last */
+    uint64_t                     foreign_at;   /* ns: a foreign hold */
+    uint64_t                     foreign;      /* holds since then */
+    ngx_int_t                    pace;         /* percent, or PACE_AUTO */
+    ngx_uint_t                   share;        /* auto: per 1024 */
+    int64_t                      debt;         /* ns owed to the others */
+    uint64_t                     waited_at;    /* ns; 0: not waiting */
+    uint64_t                     wait_ns;      /* the timer asked for */
+    uint64_t                     began;        /* ns */
+    uint64_t                     waited;       /* ns, for the log */
+    uint64_t                     owed;         /* ns, for the log */
+    ngx_uint_t                   contended;    /* batches, for the log */
+    ngx_uint_t                   batches;
+    ngx_uint_t                   behind;       /* windows given way */
+    uint64_t                     win_wall;     /* ns, this window's */
+    uint64_t                     win_cpu;
+    ngx_uint_t                   win_batches;
+    ngx_uint_t                   win_late;
+
     unsigned                     done:1;
     unsigned                     error:1;
+    unsigned                     timer:1;      /* waits for a timer */
 };
 
 

@@ -132,7 +132,7 @@ static ngx_command_t  ngx_http_session_commands[] = {
       NULL },
 
     { ngx_string("session_dump"),
-      NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
       ngx_http_session_endpoint,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
@@ -146,14 +146,14 @@ static ngx_command_t  ngx_http_session_commands[] = {
       NULL },
 
     { ngx_string("session_list"),
-      NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
       ngx_http_session_endpoint,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
 
     { ngx_string("session_status"),
-      NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
       ngx_http_session_endpoint,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
@@ -371,6 +371,7 @@ ngx_http_session_create_loc_conf(ngx_conf_t *cf)
     slcf->max_body_size = NGX_CONF_UNSET_SIZE;
     slcf->fields = NGX_CONF_UNSET_PTR;
     slcf->jwt = NGX_CONF_UNSET_PTR;
+    slcf->pace = NGX_HTTP_SESSION_PACE_AUTO;
 
     return slcf;
 }

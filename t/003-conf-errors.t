@@ -500,12 +500,80 @@ __DATA__
 
 
 
-=== TEST 42: session_dump with a parameter
+=== TEST 42: session_dump with another endpoint's parameter
 --- http_config
     session_zone zone=s:1m;
 --- config
     location / {
         session_dump s instance=x;
+    }
+--- must_die
+--- error_log eval
+[qr/\[emerg\]/, q{invalid parameter "instance=x"}]
+
+
+
+=== TEST 42a: pace= that is not a number
+--- http_config
+    session_zone zone=s:1m;
+--- config
+    location / {
+        session_dump s pace=fast;
+    }
+--- must_die
+--- error_log eval
+[qr/\[emerg\]/, q{invalid value "pace=fast": "pace=" takes "auto" or a percentage from 0 to 100000}]
+
+
+
+=== TEST 42b: pace= above its bound, on session_status
+--- http_config
+    session_zone zone=s:1m;
+--- config
+    location / {
+        session_status s pace=100001;
+    }
+--- must_die
+--- error_log eval
+[qr/\[emerg\]/, q{invalid value "pace=100001": "pace=" takes "auto" or a percentage from 0 to 100000}]
+
+
+
+=== TEST 42c: pace= empty, and negative, on session_list
+--- http_config
+    session_zone zone=s:1m;
+--- config
+    location / {
+        session_list s pace=;
+    }
+    location /b {
+        session_list s pace=-5;
+    }
+--- must_die
+--- error_log eval
+[qr/\[emerg\]/, q{invalid value "pace=": "pace=" takes "auto" or a percentage from 0 to 100000}]
+
+
+
+=== TEST 42d: pace= on session_info, which answers one session
+--- http_config
+    session_zone zone=s:1m;
+--- config
+    location / {
+        session_info s pace=auto;
+    }
+--- must_die
+--- error_log eval
+[qr/\[emerg\]/, q{"session_info" answers one session, not a listing: "pace=" is for session_dump, session_list and session_status}]
+
+
+
+=== TEST 42e: two pace= parameters
+--- http_config
+    session_zone zone=s:1m;
+--- config
+    location / {
+        session_dump s pace=0 pace=auto;
     }
 --- must_die
 --- error_log eval
