@@ -28,6 +28,10 @@ def ratio(x):
     return "-" if x != x else f"{x:.3f}"
 
 
+def secs(x):
+    return "-" if x != x else f"{x:.3f} s"
+
+
 def rounds(xs):
     return ", ".join(f"{x:.2f}" for x in xs)
 
@@ -67,6 +71,10 @@ def section_size(w, rows, run, n):
     accounts = n // run["per_account"]
 
     w(f"### {fmt_n(n)} sessions ({n} over {accounts} accounts)\n")
+    after = next((r for r in at if r["kind"] == "after"), None)
+    if after and "load" in after:
+        w(f"Load average when this size ended: {after['load']} "
+          f"(2 cores).\n")
 
     # memory and dumps
     w("| figure | module | Lua peer | Lua / module |")
@@ -157,9 +165,10 @@ def section_size(w, rows, run, n):
           "ratios.\n")
         w("| side | req/s alone | req/s during dumps | during / alone "
           "| p99 alone | p99 during dumps | p99 during / alone "
-          "| whole dumps per run | dump time under load | dump time idle |")
+          "| whole dumps per run | dump time under load | dump time idle "
+          "| wrk errors |")
         w("| --- | ---: | ---: | --- | ---: | ---: | --- | ---: "
-          "| ---: | ---: |")
+          "| ---: | ---: | ---: |")
         for side, name in (("module", "module"), ("lua", "Lua peer")):
             runs = [r for r in under if r["side"] == side]
             if not runs:
@@ -187,7 +196,8 @@ def section_size(w, rows, run, n):
               f"| {ms(median([r['wrk']['p99_us'] for r in dumping]))} "
               f"| {ratio(median(pr))} ({rounds(pr)}) "
               f"| {median([r['dumps'] for r in dumping]):.0f}{partial} "
-              f"| {median(times):.3f} s | {idle:.3f} s |")
+              f"| {secs(median(times))} | {secs(idle)} "
+              f"| {sum(r['wrk']['errors'] for r in runs)} |")
         w("")
 
 

@@ -327,7 +327,7 @@ for n in $sizes; do
     overhead "$n"
     dumps "$n"
     under_dumps "$n"
-    record "{\"kind\":\"after\",\"n\":$n,\"module\":$(module_status),\"lua\":$(lua_status)}"
+    record "{\"kind\":\"after\",\"n\":$n,\"load\":\"$(cut -d' ' -f1-3 /proc/loadavg)\",\"module\":$(module_status),\"lua\":$(lua_status)}"
 done
 
 stop_nginx
