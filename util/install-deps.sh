@@ -190,7 +190,10 @@ case "$what" in
     build) build_deps ;;
     test) test_deps ;;
     valgrind) test_deps; apt_install valgrind ;;
-    bench) test_deps; apt_install wrk gnuplot-nox procps ;;
+    # the Lua peer of bench/peers: bookworm's packages (ndk, lua-resty-core
+    # and lua-resty-lrucache come as dependencies; forky's stays pinned low)
+    bench) test_deps; apt_install wrk gnuplot-nox procps \
+               libnginx-mod-http-lua lua-cjson ;;
     asan) test_deps; asan_deps ;;
     matrix) test_deps; apt_install libssl-dev zlib1g-dev dpkg-dev xz-utils ;;
     deb) build_deps
