@@ -7,9 +7,9 @@ For each size N: a state file of N sessions (bench/gen-state.py: the
 sessions of tokens t0 .. t<N-1>, as bench/fill.lua would leave them) is
 loaded at start by one nginx process (master_process off) under
 callgrind, with instrumentation off until it serves.  The state file's
-FILE.tmp is held locked by this script, as a second writer would hold it,
-so the process never saves the zone meanwhile (every touch is a change:
-with state= worker 0 would otherwise save over and over, see
+FILE.tmp is made a directory, so that the process cannot save the zone
+meanwhile (every touch is a change: with state= worker 0 would otherwise
+save over and over and the save's work would count in the figures, see
 docs/profile.md).  Then, instrumentation on: WARM tracked requests to
 random live sessions (so that a zone that fits the simulated last-level
 cache is in it, as it is in a steady state), then for each case REQUESTS
@@ -34,7 +34,6 @@ CCX's L3; the VM reports none usable), PROFILE_DIR (build/prof).
 Writes PROFILE_DIR/profile.jsonl, one line per size and case.
 """
 
-import fcntl
 import glob
 import http.client
 import json
@@ -53,7 +52,7 @@ WARM = int(os.environ.get('PROFILE_WARM', '100000'))
 LL = os.environ.get('PROFILE_LL', '33554432,16,64')
 DIR = os.path.abspath(os.environ.get('PROFILE_DIR',
                                      os.path.join(ROOT, 'build', 'prof')))
-TRACKED, UNTRACKED = 18081, 18082
+TRACKED, UNTRACKED = 18085, 18086
 
 CONF = """
 load_module {module};
@@ -167,9 +166,9 @@ def profile(module, n, results):
                         'gen-state.py'), str(n), 'bench', src], check=True)
     shutil.copy(src, os.path.join(p, 's.state'))
 
-    # the saver finds FILE.tmp locked and leaves the file alone
-    lockf = open(os.path.join(p, 's.state.tmp'), 'w')
-    fcntl.lockf(lockf, fcntl.LOCK_EX)
+    # FILE.tmp a directory: the saver cannot open it and leaves the file
+    # alone (a failed save is retried each second, one open() each)
+    os.mkdir(os.path.join(p, 's.state.tmp'))
 
     with open(os.path.join(p, 'nginx.conf'), 'w') as f:
         f.write(CONF.format(module=module, p=p, zone=zone_size(n),
@@ -235,7 +234,6 @@ def profile(module, n, results):
         except subprocess.TimeoutExpired:
             vg.kill()
             vg.wait()
-        lockf.close()
 
 
 def main():
