@@ -28,6 +28,7 @@ module's own share (inclusive cost of its functions at the top of its
 call chains).
 
 Usage: bench/profile.py MODULE.so [N ...]   (default 100000 1000000)
+       bench/profile.py --report   (markdown tables of the dumps made)
 Environment: PROFILE_REQUESTS (20000), PROFILE_WARM (100000),
 PROFILE_LL (33554432,16,64: a 32 MiB, 16-way last-level cache, an EPYC
 CCX's L3; the VM reports none usable), PROFILE_DIR (build/prof).
@@ -236,7 +237,89 @@ def profile(module, n, results):
             vg.wait()
 
 
+def self_costs(path):
+    """self cost per function and per object file, from one dump"""
+    out = subprocess.run(['callgrind_annotate', '--auto=no', '--threshold=100', path],
+                         check=True, capture_output=True,
+                         text=True).stdout
+    events, totals, funcs, objs, case = None, None, {}, {}, None
+    for line in out.split('\n'):
+        if line.startswith('Trigger: dump '):
+            case = line.split()[-1]
+        if line.startswith('Events shown:'):
+            events = line.split(':', 1)[1].split()
+            continue
+        if not events:
+            continue
+        toks = re.sub(r' \([^)]*\)', '', line).split()
+        if len(toks) <= len(events):
+            continue
+        head = toks[:len(events)]
+        if not all(re.fullmatch(r'[\d,]+|\.', t) for t in head):
+            continue
+        vals = [0 if t == '.' else int(t.replace(',', '')) for t in head]
+        rest = ' '.join(toks[len(events):])
+        if rest.startswith('PROGRAM TOTALS'):
+            totals = vals
+            continue
+        m = re.match(r'(.*?)(?: \[(.*)\])?$', rest)
+        name = re.sub(r'^\S*:', '', m.group(1))
+        obj = os.path.basename(m.group(2) or '?')
+        funcs[name] = vals
+        objs[obj] = [a + b for a, b in zip(objs.get(obj, [0] * len(vals)),
+                                           vals)]
+    return case, events, totals, funcs, objs
+
+
+def report():
+    """markdown tables of every dump under PROFILE_DIR"""
+    rows = []
+    for d in sorted(glob.glob(os.path.join(DIR, '[0-9]*')),
+                    key=lambda x: int(os.path.basename(x))):
+        n = int(os.path.basename(d))
+        for f in sorted(glob.glob(os.path.join(d, 'callgrind.out.*')),
+                        key=lambda x: int(x.rsplit('.', 1)[1])):
+            case, ev, tot, funcs, objs = self_costs(f)
+            if not tot:
+                continue
+            rows.append((n, case, ev, tot, funcs, objs))
+
+    def g(ev, vals, *names):
+        return sum(vals[ev.index(x)] for x in names) / REQUESTS
+
+    print('| sessions | case | Ir | D1 misses | LL misses '
+          '| module Ir | module D1 misses | module LL misses '
+          '| libsodium Ir |')
+    print('| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
+    for n, case, ev, tot, funcs, objs in rows:
+        mod = objs.get('ngx_http_session_module.so', [0] * len(ev))
+        so = objs.get('libsodium.so.23.3.0', [0] * len(ev))
+        print('| %d | %s | %.0f | %.2f | %.2f | %.0f | %.2f | %.2f | %.0f |'
+              % (n, case, g(ev, tot, 'Ir'), g(ev, tot, 'D1mr', 'D1mw'),
+                 g(ev, tot, 'DLmr', 'DLmw'), g(ev, mod, 'Ir'),
+                 g(ev, mod, 'D1mr', 'D1mw'), g(ev, mod, 'DLmr', 'DLmw'),
+                 g(ev, so, 'Ir')))
+    print()
+    print('Functions with LL misses, per request (self cost):\n')
+    print('| sessions | case | function | Ir | D1 misses | LL misses |')
+    print('| ---: | --- | --- | ---: | ---: | ---: |')
+    for n, case, ev, tot, funcs, objs in rows:
+        if not case.startswith('tracked'):
+            continue
+        top = sorted(funcs.items(), key=lambda kv: -g(ev, kv[1], 'DLmr',
+                                                         'DLmw'))
+        for name, v in top[:6]:
+            if g(ev, v, 'DLmr', 'DLmw') < 0.01:
+                continue
+            print('| %d | %s | %s | %.0f | %.2f | %.2f |'
+                  % (n, case, name, g(ev, v, 'Ir'),
+                     g(ev, v, 'D1mr', 'D1mw'), g(ev, v, 'DLmr', 'DLmw')))
+
+
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == '--report':
+        report()
+        return
     if len(sys.argv) < 2:
         sys.exit(__doc__)
     module = os.path.abspath(sys.argv[1])

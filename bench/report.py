@@ -158,8 +158,9 @@ def main():
     if ov:
         w("## Tracking overhead\n")
         w("| sessions | location | untracked req/s | tracked req/s "
-          "| tracked / untracked | untracked p99 | tracked p99 |")
-        w("| ---: | --- | ---: | ---: | ---: | ---: | ---: |")
+          "| tracked / untracked | untracked p99 | tracked p99 "
+          "| worker CPU per request, untracked / tracked |")
+        w("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
         for n in sizes:
             for path in ("/", "/proxied", "/static/page.html"):
                 runs = [r for r in ov if r["n"] == n and r["path"] == path]
@@ -175,7 +176,8 @@ def main():
                   f"{ratio:.3f} (rounds: "
                   + ", ".join(f"{x:.3f}" for x in ratios) + ") | "
                   f"{median([x['p99_us'] for x in u]) / 1000:.2f} ms | "
-                  f"{median([x['p99_us'] for x in t]) / 1000:.2f} ms |")
+                  f"{median([x['p99_us'] for x in t]) / 1000:.2f} ms | "
+                  + cpu_per_request(runs) + " |")
                 if n == 100000:
                     bars.append((f"tracking overhead, `{path}` at "
                                  f"{fmt_n(n)} sessions, 2 workers",
@@ -193,8 +195,14 @@ def main():
           "the module's share of the work; `/proxied` goes to an upstream "
           "on loopback, as tracked traffic does in production; "
           "`/static/page.html` is a 4 KiB file served by nginx (`root`, no "
-          "open file cache). docs/profile.md gives the instructions and "
-          "cache misses each adds per request, measured with callgrind.\n")
+          "open file cache). The last column is the CPU time both workers "
+          "had during each run (/proc/PID/schedstat, user and kernel) per "
+          "request served, and the median over the rounds of tracked "
+          "against untracked: what tracking costs the workers, apart from "
+          "how fast the shared machine happened to be (wrk and the kernel's "
+          "loopback work on the client side are not in it). "
+          "docs/profile.md gives the instructions and cache misses the "
+          "module adds per request, measured with callgrind.\n")
 
     # dumps
     dumps = [r for r in rows if r["kind"] == "dump"]
@@ -380,6 +388,25 @@ def main():
     if plot:
         make_plot(plot, overhead_points(rows, sizes),
                   os.path.join(docs, "benchmarks.png"))
+
+
+def cpu_per_request(runs):
+    """The workers' CPU time per request, untracked and tracked (medians),
+    and the median of the rounds' ratios: less noisy than throughput on a
+    shared machine, as it leaves out the time other processes took."""
+    def per(r):
+        return r["cpu_ns"] / r["wrk"]["requests"] / 1000
+    runs = [r for r in runs if r.get("cpu_ns") and r["wrk"]["requests"]]
+    u = [per(r) for r in runs if r["server"] == "untracked"]
+    t = [per(r) for r in runs if r["server"] == "tracked"]
+    if not u or not t:
+        return "-"
+    by = {(r["round"], r["server"]): per(r) for r in runs}
+    ratios = [by[(k, "tracked")] / by[(k, "untracked")]
+              for k, s in sorted(by) if s == "tracked"
+              and (k, "untracked") in by]
+    return (f"{median(u):.1f} / {median(t):.1f} us: "
+            f"+{(median(ratios) - 1) * 100:.1f}%")
 
 
 def lock_section(rows, sizes, w, bars):

@@ -220,8 +220,21 @@ fill() {
 }
 
 
+# the CPU time the workers have had, in ns (/proc/PID/schedstat): per
+# request, it tells the module's cost apart from the machine's speed,
+# which drifts on a shared machine
+workers_cpu() {
+    local pid sum=0 t
+
+    for pid in $(pgrep -P "$(cat "$prefix/nginx.pid")"); do
+        read -r t _ < "/proc/$pid/schedstat" || t=0
+        sum=$((sum + t))
+    done
+    echo $sum
+}
+
 overhead() {
-    local n=$1 r path first second json
+    local n=$1 r path first second json cpu0 cpu1
 
     for r in $(seq "$overhead_rounds"); do
         for path in / /proxied /static/page.html; do
@@ -234,8 +247,10 @@ overhead() {
 
             for server in $first $second; do
                 if [ $server = tracked ]; then url=$tracked; else url=$untracked; fi
+                cpu0=$(workers_cpu)
                 json=$(traffic "$url" "$path" "$n" "$overhead_duration")
-                record "{\"kind\":\"overhead\",\"n\":$n,\"round\":$r,\"path\":\"$path\",\"server\":\"$server\",\"wrk\":$json}"
+                cpu1=$(workers_cpu)
+                record "{\"kind\":\"overhead\",\"n\":$n,\"round\":$r,\"path\":\"$path\",\"server\":\"$server\",\"cpu_ns\":$((cpu1 - cpu0)),\"wrk\":$json}"
                 log "overhead n=$n round $r $path $server: $json"
             done
         done
