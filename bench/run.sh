@@ -391,6 +391,32 @@ slowest() {
     echo "$json"
 }
 
+# the workers' minor page faults (/proc/PID/stat), summed
+workers_faults() {
+    local pid sum=0
+
+    for pid in $(pgrep -P "$(cat "$prefix/nginx.pid")"); do
+        sum=$((sum + $(awk '{ print $10 }' "/proc/$pid/stat")))
+    done
+    echo $sum
+}
+
+# the first traffic after a load: each worker maps the zone's pages as
+# it first touches them (fork does not copy the page tables of a shared
+# mapping), some of that under the zone lock; recorded apart, so that
+# the tables measure the steady state
+warmup() {
+    local n=$1 before after f0 f1 json
+
+    before=$(status)
+    f0=$(workers_faults)
+    json=$(traffic "$tracked" / "$n" "$overhead_duration")
+    f1=$(workers_faults)
+    after=$(status)
+    record "{\"kind\":\"warmup\",\"n\":$n,\"faults\":$((f1 - f0)),\"wrk\":$json,\"before\":$before,\"after\":$after}"
+    log "first traffic after the load, n=$n: $((f1 - f0)) minor faults: $json"
+}
+
 # at a state-file size: reloads (the slowest request against the same
 # traffic without one), then a stop, timed until the master is gone
 # (worker 0 saves the whole zone at exit)
@@ -483,6 +509,7 @@ for n in $sizes; do
         log "zone of $zone for $n sessions, loaded from $state"
         start_nginx "$zone" "$state"
         record "{\"kind\":\"fill\",\"n\":$n,\"from_state\":true,\"seconds\":$serving_s,\"status\":$(status)}"
+        warmup "$n"
     else
         # about 3x what a session needs, and room for the accounts
         zone=$(( (n * 400 / 1048576) + 32 ))m
