@@ -20,7 +20,7 @@ dumped after, each request carrying the cookie of a random live session:
     untracked-return /         on the untracked server
     tracked-static   /static/  a 4 KiB file, tracked
     untracked-static /static/  the same file, untracked
-    tracked-miss     /         a cookie no session has (index miss)
+    tracked-miss     /         cookies no session has (index misses)
 
 Figures per request: the totals of the dump divided by REQUESTS (the
 dump's ngx_http_process_request calls, checked against it), and the
@@ -97,7 +97,7 @@ def send(port, path, count, live, rnd, miss=False):
     """count requests on one keep-alive connection; all must answer 200"""
     c = http.client.HTTPConnection('127.0.0.1', port, timeout=600)
     for _ in range(count):
-        sid = 'nobody' if miss else 't%d' % rnd.randrange(live)
+        sid = ('x%d' if miss else 't%d') % rnd.randrange(live)
         c.request('GET', path, headers={'Cookie': 'SID=' + sid})
         r = c.getresponse()
         r.read()
@@ -265,7 +265,13 @@ def self_costs(path):
         m = re.match(r'(.*?)(?: \[(.*)\])?$', rest)
         name = re.sub(r'^\S*:', '', m.group(1))
         obj = os.path.basename(m.group(2) or '?')
-        funcs[name] = vals
+        # callgrind_annotate leaves out the object of some lines
+        if obj == '?' and 'ngx_http_session_module/' in m.group(1):
+            obj = 'ngx_http_session_module.so'
+        name = name + ' (%s)' % obj if obj != 'ngx_http_session_module.so' \
+            else name
+        funcs[name] = [a + b for a, b in zip(funcs.get(name, [0] * len(vals)),
+                                             vals)]
         objs[obj] = [a + b for a, b in zip(objs.get(obj, [0] * len(vals)),
                                            vals)]
     return case, events, totals, funcs, objs
