@@ -31,7 +31,8 @@ Usage: bench/profile.py MODULE.so [N ...]   (default 100000 1000000)
        bench/profile.py --report   (markdown tables of the dumps made)
 Environment: PROFILE_REQUESTS (20000), PROFILE_WARM (100000),
 PROFILE_LL (33554432,16,64: a 32 MiB, 16-way last-level cache, an EPYC
-CCX's L3; the VM reports none usable), PROFILE_DIR (build/prof).
+CCX's L3; the VM reports none usable), PROFILE_DIR (build/prof),
+PROFILE_PORT (18085: the tracked server; the untracked one is the next).
 Writes PROFILE_DIR/profile.jsonl, one line per size and case.
 """
 
@@ -53,7 +54,8 @@ WARM = int(os.environ.get('PROFILE_WARM', '100000'))
 LL = os.environ.get('PROFILE_LL', '33554432,16,64')
 DIR = os.path.abspath(os.environ.get('PROFILE_DIR',
                                      os.path.join(ROOT, 'build', 'prof')))
-TRACKED, UNTRACKED = 18085, 18086
+TRACKED = int(os.environ.get('PROFILE_PORT', '18085'))
+UNTRACKED = TRACKED + 1
 
 CONF = """
 load_module {module};
