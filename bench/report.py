@@ -108,7 +108,7 @@ def main():
       f"(`session_create $arg_t; session_account $arg_u name=$arg_n;`), "
       f"{run['per_account']} sessions per account"
       + (", two session variables per session" if run["vars"] else
-         ", no session variables") + ".")
+         ", no session variables") + "." + state_note(run, sizes))
     w("- Traffic requests carry the cookie of a random live session, so "
       "lookups land anywhere in the zone.")
     w("")
@@ -388,6 +388,20 @@ def main():
     if plot:
         make_plot(plot, overhead_points(rows, sizes),
                   os.path.join(docs, "benchmarks.png"))
+
+
+def state_note(run, sizes):
+    """How the sizes filled from a state file were filled."""
+    st = [int(x) for x in run.get("state_sizes", "").split()
+          if x.isdigit() and int(x) in sizes]
+    if not st:
+        return ""
+    return (f" At {', '.join(fmt_n(n) for n in st)} the documented fast "
+            "path fills it instead: a state file of the same tokens' "
+            "sessions, made by `bench/gen-state.py`, loaded by nginx at "
+            "start (`session_zone ... state=`); while the tables are "
+            "measured the bench holds the file's FILE.tmp locked, so that "
+            "worker 0 does not save meanwhile.")
 
 
 def cpu_per_request(runs):
