@@ -612,7 +612,7 @@ def make_plot(plot, ov, png):
             script += ["set logscale x", "set xlabel 'sessions in the zone'",
                        "set ylabel 'tracked / untracked'",
                        "set title 'throughput, tracked against untracked "
-                       "(median of rounds)'", "set yrange [0.8:1.1]",
+                       "(median of rounds)'", "set yrange [*:*]", "set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05",
                        "plot " + ", ".join(
                            f"'{odata}' index {i} using 1:2 with linespoints "
                            f"title '{p}'" for i, p in enumerate(paths))
