@@ -494,17 +494,24 @@ def restart_section(rows, w, bars):
       "file's FILE.tmp locked, as a second writer would, so worker 0 did "
       "not save: with `state=`, every tracked request is a change and "
       "worker 0 saves again as soon as a save's pause ends.\n")
-    for r in rows:
-        if r["kind"] != "warmup":
-            continue
-        d = holds_delta(r["before"], r["after"])
-        w(f"The first {r['wrk']['requests']} tracked requests after the load "
-          f"of {r['n']} sessions (one run of wrk, before the tables above): "
-          f"{r['faults']} minor page faults in the workers (fork does not "
-          f"copy the page tables of the shared zone: each worker maps its "
-          f"pages as it first touches them, some under the zone lock), "
-          f"{sum(d[k] for k in SLOW)} lock holds of 1 ms or more, "
-          f"p99 {r['wrk']['p99_us'] / 1000:.1f} ms.\n")
+    warm = [r for r in rows if r["kind"] == "warmup"]
+    if warm:
+        w("Tracked traffic (`/`) just after the load, run by run, before "
+          "the tables above, until a run took fewer than 1000 page "
+          "faults: fork does not copy the page tables of the shared zone, "
+          "so each worker maps its pages as it first touches them, much of "
+          "that under the zone lock.\n")
+        w("| sessions | run | req/s | p99 | minor faults | worker CPU per "
+          "request | lock holds of 1 ms or more |")
+        w("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for r in warm:
+            d = holds_delta(r["before"], r["after"])
+            cpu = (f"{r['cpu_ns'] / r['wrk']['requests'] / 1000:.1f} us"
+                   if r.get("cpu_ns") and r["wrk"]["requests"] else "-")
+            w(f"| {r['n']} | {r.get('round', 1)} | {r['wrk']['rps']:.0f} | "
+              f"{r['wrk']['p99_us'] / 1000:.1f} ms | {r['faults']} | {cpu} "
+              f"| {sum(d[k] for k in SLOW)} |")
+        w("")
     w("| sessions | zone | start | answering | slowest request alone "
       "| across a reload | stop (save at exit) |")
     w("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
