@@ -546,13 +546,13 @@ stop_nginx
 trap - EXIT
 
 # the Lua peer beside the module, at the sizes filled by requests
-if [ -x "$root/bench/peers/run.sh" ]; then
+if [ -f "$root/bench/peers/run.sh" ]; then
     peer_sizes=
     for n in $sizes; do
         case " $state_sizes " in *" $n "*) ;; *) peer_sizes="$peer_sizes $n" ;; esac
     done
     rm -f "$prefix/peers.jsonl"
-    "$root/bench/peers/run.sh" "$module" "${peer_sizes# }" \
+    bash "$root/bench/peers/run.sh" "$module" "${peer_sizes# }" \
         || log "bench/peers/run.sh failed: the report goes without the peer"
 fi
 
