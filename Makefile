@@ -7,7 +7,11 @@
 #   make test-valgrind  the suite under valgrind; errors and module leaks fail
 #   make fuzz           every libFuzzer harness, FUZZ_SECONDS (60) each
 #   make fuzz-ci        the same, 20 s each
-#   make bench          the benchmark of one node (docs/benchmarks.md)
+#   make bench          the benchmark of one node (docs/benchmarks.md):
+#                       100k and 1M sessions filled by requests, 10M from
+#                       a generated state file, the Lua peer beside it;
+#                       about an hour on 2 cores (BENCH_QUICK=1: small
+#                       sizes, short rounds, about 3 minutes)
 #   make bench-fleet    two nodes and an engine (docs/benchmarks-fleet.md)
 #   make deb            the Debian package libnginx-mod-http-session in
 #                       build/, built as Debian builds its nginx modules,

@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""A state file of N sessions over N/10 accounts, as worker 0 writes one.
+"""A state file of N sessions over N/10 accounts, as worker 0 writes one:
+make bench's fast path to 10M sessions (bench/run.sh loads it at start with
+session_zone's state=), and bench/restart.sh's input.
 
 Usage: bench/gen-state.py N ZONE_NAME OUTPUT [CODEC_C]
 
@@ -14,10 +16,16 @@ when the format changes.
 The sessions are in the order the module saves them (its session tree:
 the first 8 bytes of the digest as a little-endian word, then the rest),
 every one open, last used within the last ten minutes, of type "soap",
-with an account "userN@example.com" named "User N" and a client address.
-The key is fixed: the sessions stand for no token anyone holds.
+with a client address.  Session i is the one the token "t<i>" opens, in
+account "u<i mod N/10>" named "user<i mod N/10>@example.com", as
+bench/fill.lua's tracked requests would leave it: the file's key is fixed
+(5e 5e ...) and each digest is SipHash-2-4 (128-bit) of the token under
+that key, as ngx_http_session_digest() makes it (libsodium's
+crypto_shorthash_siphashx24, through ctypes), so bench/traffic.lua's
+cookies find these sessions after the file is loaded.
 """
 
+import ctypes
 import os
 import random
 import re
@@ -47,13 +55,13 @@ def formats(path):
 VALUES = {
     # header: "zone=NAME" and the like are NAME's value after "zone="
     'NAME': lambda g, i: g['zone'],
-    'HEX': lambda g, i: '5e' * 16,
+    'HEX': lambda g, i: KEY.hex(),
     'MS': None,                  # epoch= and saved=, set below
     'PID': lambda g, i: '1',
     # session
     'SID': lambda g, i: g['sids'][i],
     'TYPE': lambda g, i: 'soap',
-    'ID': lambda g, i: 'user%d@example.com' % g['acct'][i],
+    'ID': lambda g, i: 'u%d' % g['acct'][i],
     'CREATED': lambda g, i: '%d' % (g['last'][i] - 3600000),
     'LAST': lambda g, i: '%d' % g['last'][i],
     'LOGOUT': lambda g, i: '0',
@@ -63,7 +71,22 @@ VALUES = {
     'COUNT': lambda g, i: '%d' % g['n'],
 }
 
-SESSION_NAME = lambda g, i: 'User%%20%d' % g['acct'][i]
+SESSION_NAME = lambda g, i: 'user%d%%40example.com' % g['acct'][i]
+
+KEY = b'\x5e' * 16
+
+
+def digests(n):
+    """The digest of each token t0 .. t<n-1>, as the module makes it."""
+    so = ctypes.CDLL('libsodium.so.23')
+    if so.sodium_init() < 0:
+        sys.exit('gen-state.py: libsodium failed to initialize')
+    f = so.crypto_shorthash_siphashx24
+    out = ctypes.create_string_buffer(16)
+    for i in range(n):
+        t = b't%d' % i
+        f(out, t, ctypes.c_ulonglong(len(t)), KEY)
+        yield out.raw
 
 
 def header_line(fields, g):
@@ -97,17 +120,18 @@ def main():
     now = int(time.time() * 1000)
     accounts = max(1, n // 10)
 
-    # tree order: the first 8 bytes as a little-endian word, then the rest
-    raw = rnd.randbytes(16 * n)
-    keys = sorted(raw[16 * i + 7:16 * i - 1 if i else None:-1]
-                  + raw[16 * i + 8:16 * i + 16] for i in range(n))
-    del raw
-    sids = [(k[7::-1] + k[8:]).hex() for k in keys]
+    # tree order: the first 8 bytes as a little-endian word, then the
+    # rest; each key carries its token's number in its last 4 bytes
+    keys = sorted(d[7::-1] + d[8:] + i.to_bytes(4, 'big')
+                  for i, d in enumerate(digests(n)))
+    sids = [(k[7::-1] + k[8:16]).hex() for k in keys]
+    order = [int.from_bytes(k[16:], 'big') for k in keys]
     del keys
 
     g = {'zone': zone, 'now': now, 'n': n, 'sids': sids,
-         'acct': [rnd.randrange(accounts) for _ in range(n)],
+         'acct': [t % accounts for t in order],
          'last': [now - rnd.randrange(600000) for _ in range(n)]}
+    del order
 
     getters = []
     for f in sfields[1:]:
