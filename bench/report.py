@@ -545,8 +545,10 @@ def restart_section(rows, w, bars):
         bars.append((f"start with {fmt_n(n)} sessions in the state file",
                      "at most 10 s", f"{r['start_seconds']:.1f} s",
                      r["start_seconds"] <= 10, "" if r["start_seconds"]
-                     <= 10 else "the master loads the file, one session "
-                     "at a time into the trees, before nginx serves"))
+                     <= 10 else "the master parses the file and indexes "
+                     "it one session at a time, before nginx "
+                     "forks its workers (a load by a worker in the "
+                     "background is not built)"))
         bars.append((f"save at stop with {fmt_n(n)} sessions",
                      "at most 10 s", f"{r['stop_seconds']:.1f} s",
                      r["stop_seconds"] <= 10, "" if r["stop_seconds"]
