@@ -100,6 +100,8 @@ static void ngx_http_session_status_label(ngx_http_session_stream_t *st,
     u_char *data, size_t len);
 static void ngx_http_session_status_lock_json(ngx_http_session_stream_t *st,
     ngx_http_session_stats_t *s);
+static void ngx_http_session_status_buckets_json(
+    ngx_http_session_stream_t *st, uint64_t *counts, ngx_uint_t first);
 static void ngx_http_session_status_lock_prometheus(
     ngx_http_session_stream_t *st, ngx_http_session_stats_t *s);
 static void ngx_http_session_status_bucket(ngx_http_session_stream_t *st,
@@ -622,8 +624,6 @@ static void
 ngx_http_session_status_lock_json(ngx_http_session_stream_t *st,
     ngx_http_session_stats_t *s)
 {
-    ngx_uint_t  i;
-
     ngx_http_session_stream_printf(st, 512,
         "{\"max_hold_ns\": %uL, \"slow_holds\": %uL, "
         "\"holds\": %uL, \"hold_ns_total\": %uL,\n"
@@ -636,30 +636,33 @@ ngx_http_session_status_lock_json(ngx_http_session_stream_t *st,
         s->lock_slow_cause[NGX_HTTP_SESSION_HOLD_ON_CPU],
         s->lock_slow_cause[NGX_HTTP_SESSION_HOLD_UNKNOWN]);
 
-    for (i = 0; i < NGX_HTTP_SESSION_LOCK_BUCKETS; i++) {
-        ngx_http_session_stream_printf(st, 64, "%s\"%s\": %uL",
-                                       i ? ", " : "",
-                                       ngx_http_session_status_buckets[i]
-                                           .name,
-                                       s->lock_holds[i]);
-    }
+    ngx_http_session_status_buckets_json(st, s->lock_holds, 0);
 
     ngx_http_session_stream_str(st, "},\n           "
                                     "\"descheduled_by_length\": {");
 
-    for (i = NGX_HTTP_SESSION_STATUS_SLOW_BUCKET;
-         i < NGX_HTTP_SESSION_LOCK_BUCKETS;
-         i++)
-    {
-        ngx_http_session_stream_printf(st, 64, "%s\"%s\": %uL",
-                                       i > NGX_HTTP_SESSION_STATUS_SLOW_BUCKET
-                                       ? ", " : "",
-                                       ngx_http_session_status_buckets[i]
-                                           .name,
-                                       s->lock_desched[i]);
-    }
+    ngx_http_session_status_buckets_json(st, s->lock_desched,
+                                         NGX_HTTP_SESSION_STATUS_SLOW_BUCKET);
 
     ngx_http_session_stream_str(st, "}}");
+}
+
+
+/* "name": count, ... for the lock's buckets from the first given on */
+
+static void
+ngx_http_session_status_buckets_json(ngx_http_session_stream_t *st,
+    uint64_t *counts, ngx_uint_t first)
+{
+    ngx_uint_t  i;
+
+    for (i = first; i < NGX_HTTP_SESSION_LOCK_BUCKETS; i++) {
+        ngx_http_session_stream_printf(st, 64, "%s\"%s\": %uL",
+                                       i > first ? ", " : "",
+                                       ngx_http_session_status_buckets[i]
+                                           .name,
+                                       counts[i]);
+    }
 }
 
 
